@@ -1,0 +1,198 @@
+"""The connection to RabbitMQ: topology, confirmed publishing, consumers.
+
+aio-pika's robust connection reconnects by itself and restores channels,
+queues and consumers. Publishes wait for the broker's confirm; a publish
+that fails because the connection is being re-established is tried again
+until ``confirm_timeout`` has passed, then raises: the caller (a webhook
+route, a consumer) must not treat the message as sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import (
+    AbstractExchange,
+    AbstractRobustChannel,
+    AbstractRobustConnection,
+    AbstractRobustQueue,
+)
+from aiormq.exceptions import DeliveryError
+
+from common.bus.topology import (
+    DEAD_LETTER_ARCHIVE_TTL_MS,
+    QUEUES,
+    Names,
+    QueueSpec,
+)
+from common.messages import Envelope
+from common.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class UnroutableError(Exception):
+    """The broker had no queue for the routing key: the message went nowhere."""
+
+
+class PublishFailed(Exception):
+    """The broker did not confirm the message in time."""
+
+
+class Bus:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.names = Names(settings.bus_prefix, settings.bus_exchange)
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._default_exchange: AbstractExchange | None = None
+        self.reconnects = 0
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self.settings.amqp_url.get_secret_value(),
+            client_properties={"connection_name": "zoho-qbo-sync"},
+        )
+        self._connection.reconnect_callbacks.add(self._on_reconnect)
+        # One channel for publishing, with confirms and returns of unroutables.
+        self._channel = await self._connection.channel(
+            publisher_confirms=True, on_return_raises=True
+        )
+        assert self._channel is not None
+        self._exchange = await self._channel.declare_exchange(
+            self.names.exchange, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        self._default_exchange = self._channel.default_exchange
+        await self._channel.declare_queue(
+            self.names.dead_letters,
+            durable=True,
+            arguments={"x-message-ttl": DEAD_LETTER_ARCHIVE_TTL_MS},
+        )
+
+    def _on_reconnect(self, *_: object) -> None:
+        self.reconnects += 1
+        log.info("broker_reconnected", reconnects=self.reconnects)
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
+    async def declare_service_queues(self, service: str) -> None:
+        for spec in QUEUES[service]:
+            await self.declare_queue(spec)
+
+    async def declare_queue(self, spec: QueueSpec) -> AbstractRobustQueue:
+        channel = self._require_channel()
+        name = self.names.queue(spec.name)
+        queue = await channel.declare_queue(name, durable=True)
+        for pattern in spec.bindings:
+            await queue.bind(self.names.exchange, routing_key=pattern)
+        for delay in self.settings.bus_retry_delays:
+            await channel.declare_queue(
+                self.names.retry_queue(spec.name, delay),
+                durable=True,
+                arguments={
+                    "x-message-ttl": round(delay * 1000),
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": name,
+                },
+            )
+        return queue
+
+    async def publish(self, envelope: Envelope) -> None:
+        await self.publish_raw(
+            envelope.to_bytes(),
+            routing_key=envelope.routing_key,
+            headers=_headers_of(envelope),
+            message_id=str(envelope.event_id),
+        )
+
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
+        """Publish concurrently; returns once every one is confirmed."""
+        await asyncio.gather(*(self.publish(envelope) for envelope in envelopes))
+
+    async def publish_raw(
+        self,
+        body: bytes,
+        *,
+        routing_key: str,
+        headers: dict[str, Any] | None = None,
+        message_id: str | None = None,
+        to_queue: bool = False,
+    ) -> None:
+        """Publish and wait for the confirm.
+
+        ``to_queue`` sends through the default exchange straight to the queue
+        named ``routing_key`` (retries, dead letters, replays).
+        """
+        message = aio_pika.Message(
+            body,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            content_type="application/json",
+            headers=headers or {},
+            message_id=message_id,
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.bus_confirm_timeout
+        while True:
+            exchange = self._default_exchange if to_queue else self._exchange
+            if exchange is None:
+                raise PublishFailed("bus is not connected")
+            remaining = deadline - loop.time()
+            try:
+                await exchange.publish(
+                    message, routing_key, mandatory=True, timeout=max(remaining, 0.1)
+                )
+                return
+            except DeliveryError as exc:
+                raise UnroutableError(
+                    f"no queue is bound for routing key {routing_key!r}"
+                ) from exc
+            except TimeoutError as exc:
+                raise PublishFailed(
+                    f"no confirm for {routing_key!r} within "
+                    f"{self.settings.bus_confirm_timeout}s"
+                ) from exc
+            except Exception as exc:  # connection lost mid-publish: wait, retry
+                if loop.time() >= deadline:
+                    raise PublishFailed(f"publish to {routing_key!r} failed") from exc
+                log.warning("publish_retry", routing_key=routing_key, error=repr(exc))
+                await asyncio.sleep(0.2)
+
+    def _require_channel(self) -> AbstractRobustChannel:
+        if self._channel is None:
+            raise RuntimeError("Bus.connect() first")
+        return self._channel
+
+    async def queue_depth(self, name: str) -> int:
+        """Messages ready in the queue called ``name`` (prefix included)."""
+        channel = await self._require_channel().get_underlay_channel()
+        result = await channel.queue_declare(queue=name, passive=True)
+        return int(result.message_count or 0)
+
+    async def consumer_channel(self, prefetch: int) -> AbstractRobustChannel:
+        """A channel for one consumer, so its prefetch bounds only its queue."""
+        if self._connection is None:
+            raise RuntimeError("Bus.connect() first")
+        channel = await self._connection.channel(publisher_confirms=False)
+        await channel.set_qos(prefetch_count=prefetch)
+        return channel
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+        self._connection = self._channel = None
+        self._exchange = self._default_exchange = None
+
+
+def _headers_of(envelope: Envelope) -> dict[str, Any]:
+    return {
+        "tenant": envelope.tenant,
+        "attempt": envelope.attempt,
+        "correlation_id": str(envelope.correlation_id),
+    }

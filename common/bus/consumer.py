@@ -1,0 +1,219 @@
+"""Running a handler over a queue: at-least-once, retried, dead-lettered.
+
+Per message: drop it if the inbox has seen it; run the handler; publish what
+it returns and wait for the confirms; mark the inbox; ack. Any crash before
+the ack means redelivery, so handlers are idempotent and derive the ids of
+what they emit from the input (``Envelope.caused(key=...)``).
+Failures: retriable → the next retry queue (growing delay) until the attempt
+cap, then dead letters; permanent → dead letters at once; ignorable → ack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+
+import structlog
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
+from pydantic import ValidationError
+
+from common.bus.bus import Bus
+from common.bus.dead_letters import DeadLetters, Failure
+from common.bus.topology import QueueSpec, pick_delay
+from common.errors import PermanentError, RetriableError, classify
+from common.inbox import Inbox
+from common.messages import Envelope
+from common.metrics import Metrics
+from common.store.times import from_stored, to_stored
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Envelope], Awaitable[Sequence[Envelope]]]
+FIRST_FAILED_HEADER = "x-first-failed-at"
+
+
+class Consumer:
+    def __init__(
+        self,
+        bus: Bus,
+        spec: QueueSpec,
+        handler: Handler,
+        *,
+        inbox: Inbox,
+        dead_letters: DeadLetters,
+        metrics: Metrics | None = None,
+        prefetch: int | None = None,
+    ) -> None:
+        self.bus = bus
+        self.spec = spec
+        self.handler = handler
+        self.inbox = inbox
+        self.dead_letters = dead_letters
+        self.metrics = metrics
+        self.prefetch = prefetch or bus.settings.bus_prefetch
+        self._channel: AbstractRobustChannel | None = None
+        self._tag: str | None = None
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def start(self) -> None:
+        await self.bus.declare_queue(self.spec)
+        self._channel = await self.bus.consumer_channel(self.prefetch)
+        queue = await self._channel.declare_queue(
+            self.bus.names.queue(self.spec.name), durable=True
+        )
+        self._tag = await queue.consume(self._on_message)
+        self._queue = queue
+
+    async def stop(self, grace: float = 20.0) -> None:
+        """Stop taking messages, let in-flight ones finish, close the channel.
+
+        Whatever is still unacked when the channel closes goes back to the
+        queue, so a stop never loses a message.
+        """
+        if self._tag is not None:
+            await self._queue.cancel(self._tag)
+            self._tag = None
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace)
+        except TimeoutError:
+            log.warning(
+                "stop_with_in_flight", queue=self.spec.name, count=self._in_flight
+            )
+        if self._channel is not None:
+            await self._channel.close()
+            self._channel = None
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+        if self.metrics:
+            self.metrics.in_flight.inc()
+        started = time.perf_counter()
+        try:
+            outcome = await self._process(message)
+        except Exception as exc:  # broker or store trouble: let it come back
+            outcome = "requeued"
+            log.warning("message_requeued", queue=self.spec.name, error=repr(exc))
+            # If the channel is gone the broker requeues it by itself.
+            with contextlib.suppress(Exception):
+                await message.nack(requeue=True)
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+            if self.metrics:
+                self.metrics.in_flight.dec()
+        if self.metrics:
+            self.metrics.messages.labels(self.spec.name, outcome).inc()
+            self.metrics.handler_seconds.labels(self.spec.name).observe(
+                time.perf_counter() - started
+            )
+
+    async def _process(self, message: AbstractIncomingMessage) -> str:
+        try:
+            envelope = Envelope.from_bytes(message.body)
+        except ValidationError as exc:
+            await self._dead_letter(
+                message, None, PermanentError(f"malformed message: {exc}"), 1
+            )
+            await message.ack()
+            return "dead_lettered"
+        event_id = str(envelope.event_id)
+        bound = log.bind(
+            tenant=envelope.tenant,
+            event_id=event_id,
+            correlation_id=str(envelope.correlation_id),
+            attempt=envelope.attempt,
+            routing_key=envelope.routing_key,
+        )
+        if await self.inbox.seen(self.spec.name, event_id):
+            await message.ack()
+            return "duplicate"
+        try:
+            outputs = await self.handler(envelope)
+        except Exception as exc:
+            outcome = await self._fail(message, envelope, exc)
+            bound.info("handler_failed", outcome=outcome, error=repr(exc))
+            return outcome
+        await self.bus.publish_many(outputs)
+        if self.metrics:
+            for output in outputs:
+                self.metrics.published.labels(output.kind).inc()
+        await self.inbox.mark(self.spec.name, event_id)
+        await message.ack()
+        return "ok"
+
+    async def _fail(
+        self, message: AbstractIncomingMessage, envelope: Envelope, exc: Exception
+    ) -> str:
+        error_class = classify(exc)
+        if error_class == "ignorable":
+            await self.inbox.mark(self.spec.name, str(envelope.event_id))
+            await message.ack()
+            return "ignored"
+        settings = self.bus.settings
+        if error_class == "retriable" and envelope.attempt < settings.bus_max_attempts:
+            retry_after = exc.retry_after if isinstance(exc, RetriableError) else None
+            delay = pick_delay(
+                settings.bus_retry_delays, envelope.attempt, retry_after or 0
+            )
+            retry = envelope.model_copy(update={"attempt": envelope.attempt + 1})
+            await self.bus.publish_raw(
+                retry.to_bytes(),
+                routing_key=self.bus.names.retry_queue(self.spec.name, delay),
+                to_queue=True,
+                message_id=str(envelope.event_id),
+                headers={
+                    FIRST_FAILED_HEADER: self._first_failed_at(message),
+                    "x-last-error": str(exc)[:500],
+                },
+            )
+            await message.ack()
+            return "retried"
+        await self._dead_letter(message, envelope, exc, envelope.attempt)
+        await message.ack()
+        return "dead_lettered"
+
+    def _first_failed_at(
+        self, message: AbstractIncomingMessage, now: datetime | None = None
+    ) -> str:
+        value = (message.headers or {}).get(FIRST_FAILED_HEADER)
+        return str(value) if value else to_stored(now or datetime.now(UTC))
+
+    async def _dead_letter(
+        self,
+        message: AbstractIncomingMessage,
+        envelope: Envelope | None,
+        exc: Exception,
+        attempts: int,
+    ) -> None:
+        now = datetime.now(UTC)
+        error_class = classify(exc)
+        reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+        if error_class == "retriable":
+            reason = f"gave up after {attempts} attempts: {reason}"
+        await self.dead_letters.record(
+            Failure(
+                queue=self.spec.name,
+                routing_key=envelope.routing_key
+                if envelope
+                else message.routing_key or "",
+                body=message.body,
+                reason=reason,
+                error_type=type(exc).__name__,
+                error_class=error_class,
+                attempts=attempts,
+                first_failed_at=from_stored(self._first_failed_at(message, now)),
+                last_failed_at=now,
+                event_id=str(envelope.event_id) if envelope else message.message_id,
+                tenant=envelope.tenant if envelope else None,
+                system=envelope.system if envelope else None,
+                entity=envelope.entity if envelope else None,
+                external_id=envelope.external_id if envelope else None,
+            )
+        )

@@ -1,0 +1,71 @@
+"""Every exchange, queue and binding, declared in one place (DESIGN §3).
+
+One durable topic exchange carries ``<kind>.<system>.<entity>``. Each
+consumer queue has one retry queue per delay: a failed message waits there
+(message TTL) and is dead-lettered straight back to *its* queue through the
+default exchange, so a retry never reaches the other consumers of the same
+routing key. Backfill work has queues of its own so real-time changes are
+never stuck behind a tenant's history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    bindings: tuple[str, ...]
+
+
+QUEUES: dict[str, tuple[QueueSpec, ...]] = {
+    "crm_gateway": (
+        QueueSpec("crm_gateway.writes", ("write.crm.*",)),
+        QueueSpec("crm_gateway.tasks", ("poll.crm.*", "fetch.crm.*")),
+        QueueSpec("crm_gateway.backfill", ("backfill.crm.*",)),
+    ),
+    "qbo_gateway": (
+        QueueSpec("qbo_gateway.writes", ("write.qbo.*",)),
+        QueueSpec("qbo_gateway.tasks", ("poll.qbo.*", "fetch.qbo.*")),
+        QueueSpec("qbo_gateway.backfill", ("backfill.qbo.*",)),
+    ),
+    "matcher": (QueueSpec("matcher.events", ("change.#", "written.#", "command.#")),),
+    "scheduler": (),
+}
+
+DEAD_LETTER_QUEUE = "dead_letters"
+# The dead-letter queue is an archive for broker-side tools; the MongoDB
+# record is what ops list, replay and discard. Old archive copies expire.
+DEAD_LETTER_ARCHIVE_TTL_MS = 30 * 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class Names:
+    """Names with the deployment's prefix applied (tests use their own)."""
+
+    prefix: str
+    exchange_base: str = "sync"
+
+    @property
+    def exchange(self) -> str:
+        return f"{self.prefix}{self.exchange_base}"
+
+    def queue(self, base: str) -> str:
+        return f"{self.prefix}{base}"
+
+    def retry_queue(self, base: str, delay_seconds: float) -> str:
+        return f"{self.prefix}{base}.retry.{round(delay_seconds * 1000)}ms"
+
+    @property
+    def dead_letters(self) -> str:
+        return f"{self.prefix}{DEAD_LETTER_QUEUE}"
+
+
+def pick_delay(delays: tuple[float, ...], attempt: int, at_least: float = 0) -> float:
+    """The wait before retry number ``attempt`` (1-based), honouring Retry-After."""
+    index = min(max(attempt - 1, 0), len(delays) - 1)
+    for delay in delays[index:]:
+        if delay >= at_least:
+            return delay
+    return delays[-1]

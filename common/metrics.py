@@ -1,0 +1,38 @@
+"""Prometheus metrics, one registry per service instance (tests run many)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.messages = Counter(
+            "sync_messages_total",
+            "Messages handled, by queue and outcome",
+            ["queue", "outcome"],
+            registry=self.registry,
+        )
+        self.handler_seconds = Histogram(
+            "sync_handler_seconds",
+            "Time spent in message handlers",
+            ["queue"],
+            registry=self.registry,
+        )
+        self.published = Counter(
+            "sync_published_total",
+            "Messages published with a broker confirm",
+            ["routing_kind"],
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "sync_in_flight", "Messages being handled now", registry=self.registry
+        )
+        self.up = Gauge(
+            "sync_dependency_up",
+            "1 when a dependency answers, 0 when it does not",
+            ["dependency"],
+            registry=self.registry,
+        )
+        self.service = service

@@ -1,0 +1,45 @@
+"""Configuration from environment variables (one table in the README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_PORTS = {
+    "crm_gateway": 8081,
+    "qbo_gateway": 8082,
+    "matcher": 8083,
+    "scheduler": 8084,
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    mongodb_url: SecretStr | None = None  # unset: the embedded nx-27017 server
+    mongodb_database: str = "zoho_qbo_sync"
+    data_dir: Path = Path("var")
+    secret_key: SecretStr | None = None  # Fernet key; required once tokens are stored
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console", "auto"] = "auto"
+
+    http_host: str = "127.0.0.1"
+    crm_gateway_port: int = SERVICE_PORTS["crm_gateway"]
+    qbo_gateway_port: int = SERVICE_PORTS["qbo_gateway"]
+    matcher_port: int = SERVICE_PORTS["matcher"]
+    scheduler_port: int = SERVICE_PORTS["scheduler"]
+
+    bus_exchange: str = "sync"
+    bus_prefix: str = ""  # isolates queue and exchange names (tests, tenants)
+    bus_prefetch: int = Field(default=32, ge=1, le=1000)
+    bus_confirm_timeout: float = Field(default=10.0, gt=0)
+    bus_max_attempts: int = Field(default=6, ge=1)
+    bus_retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0, 600.0)
+
+    def http_port(self, service: str) -> int:
+        port: int = getattr(self, f"{service}_port")
+        return port
