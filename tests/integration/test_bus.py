@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 
@@ -105,7 +106,7 @@ async def test_transient_failures_are_retried_with_delay_and_handled_once(
     await consumer.stop()
     assert [attempt for attempt, _ in attempts] == [1, 2, 3]
     assert list(effects.values()) == [1]
-    delays = [b - a for (_, a), (_, b) in zip(attempts, attempts[1:], strict=False)]
+    delays = [b - a for (_, a), (_, b) in itertools.pairwise(attempts)]
     # bus_retry_delays = (0.2, 0.4, 0.8) in the test settings: growing waits.
     assert delays[0] >= 0.18
     assert delays[1] >= 0.38
