@@ -1,0 +1,39 @@
+# The two commands that matter: `make test` and `make run`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install test test-fast run lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Every test: unit, integration (RabbitMQ on 127.0.0.1:5672 + embedded MongoDB),
+## sandboxes over HTTP, end-to-end and fault tests.
+test: $(STAMP)
+	$(PY) -m pytest
+
+## Only tests without I/O.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m unit
+
+## The whole system on this machine: embedded MongoDB, sandboxes, services.
+run: $(STAMP)
+	$(PY) -m services.devstack
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy common services
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
