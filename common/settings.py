@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     mongodb_database: str = "zoho_qbo_sync"
     data_dir: Path = Path("var")
     secret_key: SecretStr | None = None  # Fernet key; required once tokens are stored
+    secret_key_previous: SecretStr | None = None  # accepted for decryption only
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console", "auto"] = "auto"
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from common.bus import Bus
@@ -71,7 +72,7 @@ def settings(amqp_url: str, mongo_url: str, test_id: str, tmp_path: Path) -> Set
         bus_retry_delays=(0.2, 0.4, 0.8),
         bus_max_attempts=4,
         log_format="console",
-        secret_key=SecretStr("x" * 43 + "="),
+        secret_key=SecretStr(Fernet.generate_key().decode()),
     )
 
 
