@@ -11,6 +11,7 @@ at worst, which the consumer's inbox absorbs), never loses it.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -114,9 +115,14 @@ class DeadLetters:
         return record_id
 
     async def list(
-        self, limit: int = 100, skip: int = 0, **filters: str | None
+        self,
+        where: Mapping[str, str | None] | None = None,
+        *,
+        limit: int = 100,
+        skip: int = 0,
+        **filters: str | None,
     ) -> list[dict[str, Any]]:
-        query = _query(filters)
+        query = _query({**(where or {}), **filters})
         cursor = (
             self._collection.find(query)
             .sort("last_failed_at", -1)
@@ -160,7 +166,7 @@ class DeadLetters:
         return bool(result.deleted_count)
 
 
-def _query(filters: dict[str, str | None]) -> dict[str, Any]:
+def _query(filters: Mapping[str, str | None]) -> dict[str, Any]:
     unknown = set(filters) - set(FILTER_FIELDS)
     if unknown:
         raise ValueError(

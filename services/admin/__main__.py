@@ -1,0 +1,3 @@
+from services.admin.syncctl import main
+
+main()
