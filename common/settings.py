@@ -36,6 +36,7 @@ class Settings(BaseSettings):
 
     bus_exchange: str = "sync"
     bus_prefix: str = ""  # isolates queue and exchange names (tests, tenants)
+    bus_queue_type: Literal["classic", "quorum"] = "classic"
     bus_prefetch: int = Field(default=32, ge=1, le=1000)
     bus_confirm_timeout: float = Field(default=10.0, gt=0)
     bus_max_attempts: int = Field(default=6, ge=1)

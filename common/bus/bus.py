@@ -71,8 +71,17 @@ class Bus:
         await self._channel.declare_queue(
             self.names.dead_letters,
             durable=True,
-            arguments={"x-message-ttl": DEAD_LETTER_ARCHIVE_TTL_MS},
+            arguments={
+                **self._queue_arguments,
+                "x-message-ttl": DEAD_LETTER_ARCHIVE_TTL_MS,
+            },
         )
+
+    @property
+    def _queue_arguments(self) -> dict[str, Any]:
+        # Quorum queues for replicated brokers (deploy/k8s); a queue's type is
+        # fixed when it is first declared.
+        return {"x-queue-type": self.settings.bus_queue_type}
 
     def _on_reconnect(self, *_: object) -> None:
         self.reconnects += 1
@@ -89,7 +98,9 @@ class Bus:
     async def declare_queue(self, spec: QueueSpec) -> AbstractRobustQueue:
         channel = self._require_channel()
         name = self.names.queue(spec.name)
-        queue = await channel.declare_queue(name, durable=True)
+        queue = await channel.declare_queue(
+            name, durable=True, arguments=self._queue_arguments
+        )
         for pattern in spec.bindings:
             await queue.bind(self.names.exchange, routing_key=pattern)
         for delay in self.settings.bus_retry_delays:
@@ -97,6 +108,7 @@ class Bus:
                 self.names.retry_queue(spec.name, delay),
                 durable=True,
                 arguments={
+                    **self._queue_arguments,
                     "x-message-ttl": round(delay * 1000),
                     "x-dead-letter-exchange": "",
                     "x-dead-letter-routing-key": name,

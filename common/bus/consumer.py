@@ -64,7 +64,9 @@ class Consumer:
         await self.bus.declare_queue(self.spec)
         self._channel = await self.bus.consumer_channel(self.prefetch)
         queue = await self._channel.declare_queue(
-            self.bus.names.queue(self.spec.name), durable=True
+            self.bus.names.queue(self.spec.name),
+            durable=True,
+            arguments={"x-queue-type": self.bus.settings.bus_queue_type},
         )
         self._tag = await queue.consume(self._on_message)
         self._queue = queue

@@ -19,6 +19,7 @@ from common.bus import (
 from common.errors import PermanentError, RetriableError
 from common.inbox import Inbox
 from common.messages import Envelope
+from common.settings import Settings
 from common.store import Store
 from tests.support import holds, wait_for
 
@@ -237,3 +238,33 @@ async def test_handler_outputs_are_published_before_the_ack(
     assert received[0].causation_id == source.event_id
     assert received[0].correlation_id == source.correlation_id
     assert received[0].routing_key == "write.qbo.customer"
+
+
+async def test_quorum_queues_retry_and_dead_letter_too(
+    settings: Settings, store: Store
+) -> None:
+    quorum = settings.model_copy(update={"bus_queue_type": "quorum"})
+    bus = Bus(quorum)
+    await bus.connect()
+    attempts: list[int] = []
+
+    async def handler(envelope: Envelope) -> Sequence[Envelope]:
+        attempts.append(envelope.attempt)
+        if envelope.attempt < 2:
+            raise RetriableError("try again")
+        raise PermanentError("refused by the target")
+
+    consumer = consumer_for(bus, store, handler)
+    await consumer.start()
+    try:
+        await bus.publish(change())
+        dead = DeadLetters(store, bus)
+        await wait_for(lambda: dead_count_is(dead, 1))
+        assert attempts == [1, 2]
+    finally:
+        await consumer.stop()
+        await bus.close()
+
+
+async def dead_count_is(dead: DeadLetters, count: int) -> bool:
+    return await dead.count() == count
