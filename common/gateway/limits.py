@@ -1,0 +1,79 @@
+"""Client-side rate limits per tenant, as the real APIs impose them.
+
+A request takes a slot: the rate limiter (aiolimiter's leaky bucket), the
+concurrency semaphore, and for batch or heavy calls their own extra limiter
+or semaphore. A 429 pauses the tenant until its Retry-After has passed, so
+the other in-flight callers back off too instead of hammering the API.
+The limits are per process: with N replicas, configure 1/N of the API's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiolimiter import AsyncLimiter
+
+
+@dataclass(frozen=True)
+class LimitSpec:
+    per_minute: float
+    concurrent: int
+    batch_per_minute: float | None = None  # QBO: 40 batch calls a minute
+    heavy_concurrent: int | None = None  # Zoho: 10 for searches, COQL, big writes
+
+
+class _TenantLimits:
+    def __init__(self, spec: LimitSpec) -> None:
+        self.rate = AsyncLimiter(spec.per_minute, 60)
+        self.concurrency = asyncio.Semaphore(spec.concurrent)
+        self.batch = (
+            AsyncLimiter(spec.batch_per_minute, 60) if spec.batch_per_minute else None
+        )
+        self.heavy = (
+            asyncio.Semaphore(spec.heavy_concurrent) if spec.heavy_concurrent else None
+        )
+        self.paused_until = 0.0
+
+
+class RateLimits:
+    def __init__(self, spec: LimitSpec) -> None:
+        self.spec = spec
+        self._tenants: dict[str, _TenantLimits] = {}
+        self.in_flight_peak = 0
+        self._in_flight = 0
+
+    def _of(self, tenant: str) -> _TenantLimits:
+        if tenant not in self._tenants:
+            self._tenants[tenant] = _TenantLimits(self.spec)
+        return self._tenants[tenant]
+
+    def pause(self, tenant: str, seconds: float) -> None:
+        limits = self._of(tenant)
+        until = asyncio.get_running_loop().time() + seconds
+        limits.paused_until = max(limits.paused_until, until)
+
+    @contextlib.asynccontextmanager
+    async def slot(
+        self, tenant: str, *, batch: bool = False, heavy: bool = False
+    ) -> AsyncIterator[None]:
+        limits = self._of(tenant)
+        loop = asyncio.get_running_loop()
+        # A loop, not an event: a later 429 may extend the pause meanwhile.
+        while (wait := limits.paused_until - loop.time()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
+        if batch and limits.batch is not None:
+            await limits.batch.acquire()
+        await limits.rate.acquire()
+        async with contextlib.AsyncExitStack() as stack:
+            if heavy and limits.heavy is not None:
+                await stack.enter_async_context(limits.heavy)
+            await stack.enter_async_context(limits.concurrency)
+            self._in_flight += 1
+            self.in_flight_peak = max(self.in_flight_peak, self._in_flight)
+            try:
+                yield
+            finally:
+                self._in_flight -= 1
