@@ -145,3 +145,4 @@ class WriteOutcome(BaseModel):
     reason: str | None = None
     created: bool = False
     linked_existing: bool = False  # the live re-check found the record already there
+    record: dict[str, Any] | None = None  # the canonical record as the target stored it

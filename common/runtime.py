@@ -67,7 +67,8 @@ class ServiceContext:
         )
 
 
-Build = Callable[[ServiceContext], Awaitable[None]]
+# A composition root may return what it built (tests reach into it).
+Build = Callable[[ServiceContext], Awaitable[object]]
 COMMON_INDEXES: list[IndexSpec] = [*INBOX_INDEXES, *DEAD_LETTER_INDEXES]
 
 
@@ -81,6 +82,7 @@ class ServiceRunner:
         self._tasks: list[asyncio.Task[None]] = []
         self._http_runner: web.AppRunner | None = None
         self.port: int | None = None
+        self.built: object = None
 
     async def start(self, port: int | None = None) -> None:
         settings = self.settings
@@ -102,7 +104,7 @@ class ServiceRunner:
         )
         self.context = context
         await bus.declare_service_queues(self.name)
-        await self.build(context)
+        self.built = await self.build(context)
         http.router.add_get("/healthz", self._healthz)
         http.router.add_get("/readyz", self._readyz)
         http.router.add_get("/metrics", self._metrics)

@@ -42,6 +42,23 @@ class Settings(BaseSettings):
     bus_max_attempts: int = Field(default=6, ge=1)
     bus_retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0, 600.0)
 
+    # QuickBooks Online: the app's OAuth credentials and the API's limits
+    qbo_client_id: str | None = None
+    qbo_client_secret: SecretStr | None = None
+    qbo_redirect_uri: str = "http://127.0.0.1:8082/oauth/qbo/callback"
+    qbo_authorize_url: str = "https://appcenter.intuit.com/connect/oauth2"
+    qbo_token_url: str = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+    qbo_api_base: str = "https://quickbooks.api.intuit.com"
+    qbo_webhook_verifier_token: SecretStr | None = None
+    qbo_requests_per_minute: float = Field(default=500, gt=0)
+    qbo_concurrency: int = Field(default=10, ge=1)
+    qbo_batch_per_minute: float = Field(default=40, gt=0)
+    qbo_throttle_pause: float = Field(default=60.0, ge=0)
+
+    write_linger_seconds: float = Field(default=0.2, ge=0)
+    backfill_page_size: int = Field(default=1000, ge=1, le=1000)
+    poll_interval_seconds: float = Field(default=60.0, gt=0)
+
     def http_port(self, service: str) -> int:
         port: int = getattr(self, f"{service}_port")
         return port

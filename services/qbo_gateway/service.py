@@ -1,9 +1,145 @@
-"""Composition root of the qbo-gateway."""
+"""Composition root of the qbo-gateway: the only code that talks to QBO."""
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+
+import aiohttp
+import structlog
+
+from common.bus import QUEUES
+from common.connections import CONNECTION_INDEXES, Connections
+from common.crypto import TokenCipher
+from common.errors import PermanentError
+from common.gateway.calls import ApiCaller, RetryPolicy
+from common.gateway.cursors import CURSOR_INDEXES, Cursors
+from common.gateway.leases import Leases
+from common.gateway.limits import LimitSpec, RateLimits
+from common.gateway.parking import PARKED_WORK_INDEXES, ParkedWork
+from common.gateway.tokens import NeedsReauthorization, TokenManager
+from common.messages import Envelope
 from common.runtime import ServiceContext
+from services.qbo_gateway import oauth
+from services.qbo_gateway.client import QboClient
+from services.qbo_gateway.connect import QboConnect
+from services.qbo_gateway.errors import classify
+from services.qbo_gateway.reads import QboReads, ReadSettings
+from services.qbo_gateway.webhooks import QboWebhook
+from services.qbo_gateway.writes import QboWrites
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Envelope], Awaitable[Sequence[Envelope]]]
 
 
-async def build(context: ServiceContext) -> None:
-    """Queues are declared by the runtime; API work comes with issue #4."""
+def parking(parked: ParkedWork, handler: Handler) -> Handler:
+    """Work for a connection that needs re-authorisation waits, not fails."""
+
+    async def handle(envelope: Envelope) -> Sequence[Envelope]:
+        try:
+            return await handler(envelope)
+        except NeedsReauthorization as exc:
+            await parked.park(envelope, exc.reason)
+            return []
+
+    return handle
+
+
+def task_router(handlers: dict[str, Handler]) -> Handler:
+    async def route(envelope: Envelope) -> Sequence[Envelope]:
+        handler = handlers.get(envelope.kind)
+        if handler is None:
+            raise PermanentError(f"qbo-gateway has no handler for {envelope.kind}")
+        return await handler(envelope)
+
+    return route
+
+
+async def build(context: ServiceContext) -> QboGateway:
+    gateway = QboGateway(context)
+    await gateway.start()
+    return gateway
+
+
+class QboGateway:
+    """Everything the qbo-gateway is made of, exposed for tests."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        settings = context.settings
+        self.context = context
+        self.connections = Connections(
+            context.store,
+            TokenCipher(settings.secret_key, settings.secret_key_previous),
+        )
+        self.session = aiohttp.ClientSession()
+        owner = (
+            f"qbo_gateway:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        )
+        self.tokens = TokenManager(
+            self.connections,
+            Leases(context.store, owner),
+            "qbo",
+            oauth.refresher(self.session),
+        )
+        self.limits = RateLimits(
+            LimitSpec(
+                per_minute=settings.qbo_requests_per_minute,
+                concurrent=settings.qbo_concurrency,
+                batch_per_minute=settings.qbo_batch_per_minute,
+            )
+        )
+        caller = ApiCaller(
+            self.tokens,
+            self.limits,
+            classify,
+            RetryPolicy(throttle_default=settings.qbo_throttle_pause),
+        )
+        self.client = QboClient(self.session, caller, self.tokens)
+        self.parked = ParkedWork(context.store)
+        self.cursors = Cursors(context.store)
+        self.reads = QboReads(
+            self.client,
+            context.bus,
+            self.cursors,
+            self.connections,
+            ReadSettings(backfill_page_size=settings.backfill_page_size),
+        )
+        self.writes = QboWrites(
+            self.client,
+            self.connections,
+            self.parked,
+            linger=settings.write_linger_seconds,
+        )
+        self.webhook = QboWebhook(self.connections, context.bus)
+        self.connect = QboConnect(
+            settings,
+            context.store,
+            self.connections,
+            self.parked,
+            context.bus,
+            self.session,
+        )
+
+    async def start(self) -> None:
+        context = self.context
+        await context.store.ensure_indexes(
+            [*CONNECTION_INDEXES, *CURSOR_INDEXES, *PARKED_WORK_INDEXES]
+        )
+        context.on_stop.append(self.session.close)
+        context.http.router.add_post("/webhooks/qbo", self.webhook.receive)
+        context.http.router.add_get("/oauth/qbo/start", self.connect.start)
+        context.http.router.add_get("/oauth/qbo/callback", self.connect.callback)
+        writes, tasks, backfill = QUEUES["qbo_gateway"]
+        context.consume(writes, parking(self.parked, self.writes.handle), prefetch=64)
+        context.consume(
+            tasks,
+            parking(
+                self.parked,
+                task_router({"fetch": self.reads.fetch, "poll": self.reads.poll}),
+            ),
+            prefetch=8,
+        )
+        context.consume(backfill, parking(self.parked, self.reads.backfill), prefetch=1)

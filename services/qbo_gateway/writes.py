@@ -1,0 +1,354 @@
+"""Writing to QBO: ``write.qbo.<entity>`` in, batched API calls, ``written`` out.
+
+Per batch of up to 30 commands (same tenant and entity, gathered for a short
+linger): creates first re-check their match key against the live API (one
+batch of queries), so a stale mirror can never create a duplicate; then one
+batch call carries the creates, updates and deactivations with a requestid
+derived from the commands' idempotency keys. Per item: 5010 (stale
+SyncToken) → re-read, re-apply the same fields, retry; 6240 (duplicate
+name) → the disambiguation rule in ``write_bodies``; other faults → a
+classified failure for that command alone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from common.connections import Connections
+from common.errors import PermanentError, RetriableError
+from common.gateway.batcher import Batcher
+from common.gateway.calls import ApiNotFound, ApiPermanentError
+from common.gateway.parking import ParkedWork
+from common.gateway.tokens import NeedsReauthorization
+from common.hashing import content_hash
+from common.messages import Envelope, WriteCommand, WriteOutcome
+from services.qbo_gateway.catalog import ENTITIES, QboEntity
+from services.qbo_gateway.client import BATCH_LIMIT, QboClient
+from services.qbo_gateway.errors import (
+    DUPLICATE_NAME,
+    STALE_OBJECT,
+    fault_of,
+    verdict_for_fault,
+)
+from services.qbo_gateway.translation.fieldmap import FieldMap
+from services.qbo_gateway.write_bodies import (
+    WriteContext,
+    build_body,
+    deactivation_body,
+    disambiguated_name,
+    match_query,
+    same_key,
+)
+
+log = structlog.get_logger(__name__)
+
+MAX_STALE_RETRIES = 3
+MAX_NAME_ATTEMPTS = 5
+REQUEST_ID_NAMESPACE = uuid.UUID("8c5e3a1e-6d0b-4d55-9a4e-8f0e2f3b7a10")
+
+
+@dataclass
+class Pending:
+    envelope: Envelope
+    command: WriteCommand
+    entity: QboEntity
+
+    @property
+    def is_create(self) -> bool:
+        return self.envelope.external_id is None
+
+
+class QboWrites:
+    def __init__(
+        self,
+        client: QboClient,
+        connections: Connections,
+        parked: ParkedWork,
+        *,
+        linger: float = 0.2,
+    ) -> None:
+        self.client = client
+        self.connections = connections
+        self.parked = parked
+        self.batcher: Batcher[tuple[str, str], Pending, Envelope] = Batcher(
+            self._flush, max_size=BATCH_LIMIT, linger=linger
+        )
+        self._income_accounts: dict[str, str | None] = {}
+
+    async def handle(self, envelope: Envelope) -> Sequence[Envelope]:
+        entity = ENTITIES.get(envelope.entity)
+        if entity is None:
+            raise PermanentError(f"qbo-gateway does not write {envelope.entity!r}")
+        command = WriteCommand.model_validate(envelope.payload)
+        try:
+            written = await self.batcher.submit(
+                (envelope.tenant, entity.bus), Pending(envelope, command, entity)
+            )
+        except NeedsReauthorization as exc:
+            await self.parked.park(envelope, exc.reason)
+            log.warning("write_parked", tenant=envelope.tenant, reason=exc.reason)
+            return []
+        return [written]
+
+    # -- one batch ------------------------------------------------------------
+    async def _flush(
+        self, key: tuple[str, str], batch: Sequence[Pending]
+    ) -> list[Envelope | BaseException]:
+        tenant, _ = key
+        context = await self._context(tenant, batch[0].entity)
+        results: dict[int, Envelope | BaseException] = {}
+        creates = [i for i, p in enumerate(batch) if p.is_create]
+        await self._recheck_creates(tenant, batch, creates, results)
+        operations: dict[str, tuple[int, dict[str, Any]]] = {}
+        for index, pending in enumerate(batch):
+            if index in results:
+                continue
+            try:
+                operations[f"b{index}"] = (index, self._operation(pending, context))
+            except ValueError as exc:
+                results[index] = self._failed(pending, f"cannot build the write: {exc}")
+        if operations:
+            keys = sorted(
+                batch[i].command.idempotency_key for i, _ in operations.values()
+            )
+            request_id = uuid.uuid5(REQUEST_ID_NAMESPACE, "|".join(keys)).hex
+            answers = await self.client.batch(
+                tenant,
+                [{"bId": bid, **op} for bid, (_, op) in operations.items()],
+                request_id=request_id,
+            )
+            for bid, (index, _) in operations.items():
+                results[index] = await self._settle(
+                    tenant, batch[index], answers.get(bid), context
+                )
+        return [results[i] for i in range(len(batch))]
+
+    async def _recheck_creates(
+        self,
+        tenant: str,
+        batch: Sequence[Pending],
+        creates: list[int],
+        results: dict[int, Envelope | BaseException],
+    ) -> None:
+        queries: dict[str, tuple[int, str]] = {}
+        for index in creates:
+            pending = batch[index]
+            key = pending.command.match_key
+            record = pending.envelope.record()
+            statement = match_query(pending.entity, record, key) if key else None
+            if statement:
+                queries[f"q{index}"] = (index, statement)
+        if not queries:
+            return
+        answers = await self.client.batch(
+            tenant, [{"bId": bid, "Query": q} for bid, (_, q) in queries.items()]
+        )
+        for bid, (index, _) in queries.items():
+            pending = batch[index]
+            answer = answers.get(bid) or {}
+            if "Fault" in answer:
+                code, message = fault_of(answer)
+                results[index] = RetriableError(
+                    f"re-check failed: QBO {code} {message}"
+                )
+                continue
+            rows = (answer.get("QueryResponse") or {}).get(pending.entity.api, [])
+            key = pending.command.match_key or ""
+            rows = [row for row in rows if same_key(pending.entity, row, key)]
+            if len(rows) == 1:
+                results[index] = self._written(pending, rows[0], linked_existing=True)
+            elif len(rows) > 1:
+                ids = ", ".join(str(row["Id"]) for row in rows)
+                results[index] = self._failed(
+                    pending,
+                    f"{key} matches {len(rows)} QBO {pending.entity.api} records "
+                    f"({ids}): not created, pick one and link it",
+                )
+
+    def _operation(self, pending: Pending, context: WriteContext) -> dict[str, Any]:
+        entity, command, envelope = pending.entity, pending.command, pending.envelope
+        if command.deactivate:
+            if envelope.external_id is None or command.base_sequence is None:
+                raise ValueError("deactivating needs the record's id and SyncToken")
+            body, options = deactivation_body(
+                entity, envelope.external_id, command.base_sequence
+            )
+            operation = {"operation": "update", entity.api: body}
+            if options:
+                operation["optionsData"] = options
+            return operation
+        record = envelope.record()
+        body = build_body(
+            entity,
+            record,
+            command,
+            existing_id=envelope.external_id,
+            sync_token=command.base_sequence,
+            context=context,
+        )
+        return {
+            "operation": "update" if envelope.external_id else "create",
+            entity.api: body,
+        }
+
+    async def _settle(
+        self,
+        tenant: str,
+        pending: Pending,
+        answer: dict[str, Any] | None,
+        context: WriteContext,
+    ) -> Envelope | BaseException:
+        entity = pending.entity
+        if answer is None:
+            return RetriableError("QBO batch answer is missing this item")
+        if entity.api in answer:
+            return self._written(pending, answer[entity.api])
+        code, message = fault_of(answer)
+        if code == STALE_OBJECT:
+            return await self._retry_stale(tenant, pending, context)
+        if code == DUPLICATE_NAME and pending.is_create:
+            return await self._create_with_new_name(tenant, pending, context)
+        verdict = verdict_for_fault(code, message, 400)
+        if verdict.kind == "retry" or verdict.kind == "throttled":
+            return RetriableError(verdict.message, code=code)
+        return self._failed(pending, verdict.message, code=code)
+
+    async def _retry_stale(
+        self, tenant: str, pending: Pending, context: WriteContext
+    ) -> Envelope | BaseException:
+        """Someone changed the record since our SyncToken: re-read and re-apply
+        the same (sparse) fields on top of their version."""
+        entity, envelope = pending.entity, pending.envelope
+        assert envelope.external_id is not None
+        for _ in range(MAX_STALE_RETRIES):
+            try:
+                current = await self.client.read(
+                    tenant, entity.api, envelope.external_id
+                )
+            except ApiNotFound:
+                return self._failed(
+                    pending,
+                    f"{entity.api} {envelope.external_id} no longer exists in QBO",
+                )
+            command = pending.command.model_copy(
+                update={"base_sequence": int(current["SyncToken"])}
+            )
+            operation = self._operation(Pending(envelope, command, entity), context)
+            body = operation[entity.api]
+            try:
+                row = await self.client.write(
+                    tenant,
+                    entity.api,
+                    body,
+                    operation="void"
+                    if operation.get("optionsData") == "void"
+                    else None,
+                )
+            except ApiPermanentError as exc:
+                if exc.code == STALE_OBJECT:
+                    continue
+                return self._failed(pending, exc.reason, code=exc.code)
+            return self._written(pending, row)
+        return RetriableError(f"{entity.api} {envelope.external_id} keeps changing")
+
+    async def _create_with_new_name(
+        self, tenant: str, pending: Pending, context: WriteContext
+    ) -> Envelope | BaseException:
+        operation = self._operation(pending, context)
+        body = operation[pending.entity.api]
+        for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+            renamed = disambiguated_name(body, attempt)
+            request_id = f"{pending.command.idempotency_key[:40]}-n{attempt}"
+            try:
+                row = await self.client.write(
+                    tenant, pending.entity.api, renamed, request_id=request_id
+                )
+            except ApiPermanentError as exc:
+                if exc.code == DUPLICATE_NAME:
+                    continue
+                return self._failed(pending, exc.reason, code=exc.code)
+            log.info(
+                "qbo_name_disambiguated",
+                tenant=tenant,
+                display_name=renamed.get("DisplayName"),
+            )
+            return self._written(pending, row)
+        return self._failed(
+            pending,
+            f"DisplayName {body.get('DisplayName')!r} and {MAX_NAME_ATTEMPTS} "
+            "numbered variants are taken by other customers, vendors or employees",
+            code=DUPLICATE_NAME,
+        )
+
+    # -- outcomes -------------------------------------------------------------
+    def _written(
+        self, pending: Pending, row: dict[str, Any], *, linked_existing: bool = False
+    ) -> Envelope:
+        record, version = pending.entity.from_api(row, None)
+        outcome = WriteOutcome(
+            ok=True,
+            idempotency_key=pending.command.idempotency_key,
+            content_hash=content_hash(record),
+            created=pending.is_create and not linked_existing,
+            linked_existing=linked_existing,
+        )
+        return pending.envelope.caused(
+            key="written",
+            kind="written",
+            external_id=str(row["Id"]),
+            version=version,
+            payload={
+                **outcome.model_dump(mode="json"),
+                "record": record.model_dump(mode="json"),
+            },
+        )
+
+    def _failed(
+        self, pending: Pending, reason: str, code: str | None = None
+    ) -> Envelope:
+        outcome = WriteOutcome(
+            ok=False,
+            idempotency_key=pending.command.idempotency_key,
+            error_class="permanent",
+            reason=f"{reason}"
+            + (f" (QBO {code})" if code and code not in reason else ""),
+        )
+        return pending.envelope.caused(
+            key="written", kind="written", payload=outcome.model_dump(mode="json")
+        )
+
+    # -- per-tenant facts -----------------------------------------------------
+    async def _context(self, tenant: str, entity: QboEntity) -> WriteContext:
+        connection = await self.connections.get(tenant)
+        settings = connection.settings if connection else {}
+        raw_map = settings.get("field_maps", {}).get(entity.bus)
+        income = await self._income_account(tenant) if entity.api == "Item" else None
+        return WriteContext(
+            field_map=FieldMap.model_validate(raw_map) if raw_map else None,
+            income_account_id=income,
+            tax_codes=settings.get("qbo_tax_codes"),
+            us_tax=bool(settings.get("qbo_us_tax", True)),
+        )
+
+    async def _income_account(self, tenant: str) -> str | None:
+        """New items need an income account: the company's "Sales of Product
+        Income", else "Services", else its first income account."""
+        if tenant not in self._income_accounts:
+            rows = await self.client.query_rows(
+                tenant,
+                "Account",
+                "SELECT * FROM Account WHERE AccountType = 'Income' MAXRESULTS 100",
+            )
+            by_name = {row.get("Name"): str(row["Id"]) for row in rows}
+            chosen = (
+                by_name.get("Sales of Product Income")
+                or by_name.get("Services")
+                or (str(rows[0]["Id"]) if rows else None)
+            )
+            self._income_accounts[tenant] = chosen
+        return self._income_accounts[tenant]
