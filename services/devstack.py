@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+from cryptography.fernet import Fernet
 
 from common.settings import SERVICE_PORTS, Settings
 from common.store import EmbeddedMongo
@@ -38,6 +39,21 @@ async def _wait_ready(url: str, seconds: float = 30.0) -> bool:
     return False
 
 
+def _development_secret_key(data_dir: Path) -> str:
+    """`make run` on a laptop: a key kept under var/, made on first use.
+
+    Deployments set SECRET_KEY themselves; losing this file only means the
+    local connections must be authorised again.
+    """
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+        print(f"SECRET_KEY not set: generated a development key in {path}", flush=True)
+    return path.read_text().strip()
+
+
 async def _start(
     module: str, args: list[str], env: dict[str, str]
 ) -> asyncio.subprocess.Process:
@@ -54,6 +70,8 @@ async def main(with_sandboxes: bool) -> int:
         embedded = EmbeddedMongo(Path(settings.data_dir) / "mongo")
         env["MONGODB_URL"] = await embedded.start()
         print(f"embedded MongoDB-wire server: {env['MONGODB_URL']}", flush=True)
+    if settings.secret_key is None:
+        env["SECRET_KEY"] = _development_secret_key(Path(settings.data_dir))
     processes: dict[str, asyncio.subprocess.Process] = {}
     if with_sandboxes:
         for name, port in SANDBOXES.items():

@@ -47,6 +47,9 @@ async def test_every_service_starts_answers_health_and_stops(
         "MONGODB_DATABASE": settings.mongodb_database,
         "BUS_PREFIX": settings.bus_prefix,
         "DATA_DIR": str(tmp_path),
+        "SECRET_KEY": settings.secret_key.get_secret_value()
+        if settings.secret_key
+        else "",
         "LOG_FORMAT": "json",
         **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()},
     }

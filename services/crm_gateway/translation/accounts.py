@@ -1,0 +1,53 @@
+"""Zoho Accounts ⇄ canonical Organization (the company half of a customer)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from common.messages import Version
+from common.records import Organization
+from services.crm_gateway.translation.common import (
+    address_from_zoho,
+    address_to_zoho,
+    finish_body,
+    zoho_reader,
+)
+from services.crm_gateway.translation.versions import version_from_zoho
+from services.qbo_gateway.translation.fieldmap import (
+    FieldMap,
+    read_custom,
+    write_custom,
+)
+from services.qbo_gateway.translation.fields import Mapped, Selection, write_mapped
+
+ACCOUNT_FIELDS = (Mapped("name", "Account_Name"), Mapped("phone", "Phone"))
+
+
+def account_from_zoho(
+    data: dict[str, Any], field_map: FieldMap | None = None
+) -> tuple[Organization, Version]:
+    reader = zoho_reader("Accounts", data)
+    organization = Organization(
+        name=reader.required_text("Account_Name"),
+        phone=reader.text("Phone"),
+        billing_address=address_from_zoho(reader, "Billing_", "Code"),
+        custom=read_custom(reader, field_map),
+    )
+    return organization, version_from_zoho(reader)
+
+
+def account_to_zoho(
+    organization: Organization,
+    *,
+    fields: Sequence[str] = (),
+    existing_id: str | None = None,
+    field_map: FieldMap | None = None,
+) -> dict[str, Any]:
+    chosen = Selection(Organization, fields if existing_id else ())
+    body: dict[str, Any] = {}
+    write_mapped(organization, ACCOUNT_FIELDS, chosen, body)
+    if "billing_address" in chosen:
+        address_to_zoho(organization.billing_address, "Billing_", "Code", body)
+    write_custom(organization.custom, field_map, chosen, body)
+    return finish_body(body, existing_id)

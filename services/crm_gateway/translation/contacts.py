@@ -1,0 +1,73 @@
+"""Zoho Contacts ⇄ canonical Party (the person half of a QBO customer).
+
+Company name and billing address come from the contact's Account (rule 5):
+the matcher fills them in from the account, so a contact reads them as empty
+and never writes them. Mailing_* are the contact's own and are not mapped.
+Full_Name is read-only in Zoho, so display_name is not mapped either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from common.messages import Version
+from common.records import Party
+from services.crm_gateway.translation.common import (
+    finish_body,
+    lookup,
+    zoho_reader,
+)
+from services.crm_gateway.translation.versions import version_from_zoho
+from services.qbo_gateway.translation.fieldmap import (
+    FieldMap,
+    read_custom,
+    write_custom,
+)
+from services.qbo_gateway.translation.fields import (
+    Mapped,
+    Selection,
+    read_mapped,
+    write_mapped,
+)
+
+CONTACT_FIELDS = (
+    Mapped("first_name", "First_Name"),
+    Mapped("last_name", "Last_Name"),
+    Mapped("email", "Email"),
+    Mapped("phone", "Phone"),
+    Mapped("mobile", "Mobile"),
+)
+
+
+def contact_from_zoho(
+    data: dict[str, Any], field_map: FieldMap | None = None
+) -> tuple[Party, Version]:
+    reader = zoho_reader("Contacts", data)
+    party = Party(
+        **read_mapped(reader, CONTACT_FIELDS),
+        account_id=reader.text("Account_Name.id"),
+        custom=read_custom(reader, field_map),
+    )
+    return party, version_from_zoho(reader)
+
+
+def contact_to_zoho(
+    party: Party,
+    *,
+    fields: Sequence[str] = (),
+    existing_id: str | None = None,
+    field_map: FieldMap | None = None,
+) -> dict[str, Any]:
+    """A create body, or with ``existing_id`` an update of ``fields`` only."""
+    chosen = Selection(Party, fields if existing_id else ())
+    body: dict[str, Any] = {}
+    write_mapped(party, CONTACT_FIELDS, chosen, body)
+    if existing_id is None and not party.last_name:
+        # Last_Name is mandatory in Zoho; a QBO customer may only have a
+        # company or display name.
+        body["Last_Name"] = party.display_name or party.company_name or party.email
+    if "account_id" in chosen:
+        body["Account_Name"] = lookup(party.account_id)
+    write_custom(party.custom, field_map, chosen, body)
+    return finish_body(body, existing_id)

@@ -1,0 +1,151 @@
+"""``change.<system>.<entity>``: a record changed (or was deleted) on one side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.errors import PermanentError
+from common.messages import Envelope
+from services.matcher.context import DOCUMENTS, Context, commit, kind_of
+from services.matcher.deletes import on_deleted, on_voided
+from services.matcher.markers import FETCH_PRODUCT_DETAILS
+from services.matcher.matchkeys import match_keys
+from services.matcher.model import MirrorEntry, version_key
+from services.matcher.pairs import sync_pair
+from services.matcher.resume import resume_parked
+
+
+async def on_change(ctx: Context) -> list[Envelope]:
+    env = ctx.env
+    assert env.external_id is not None, "change events carry the record id"
+    kind = kind_of(env.system, env.entity) if env.entity != "account" else "account"
+    current = await ctx.repo.mirror(ctx.tenant, env.system, env.entity, env.external_id)
+    if _stale(current, env, ctx.event):
+        return []
+    if env.deleted:
+        return await on_deleted(ctx, kind, current)
+    record = env.record().model_dump(mode="json")
+    primary, alt = match_keys(kind, record)
+    forced = current.forced if current else False
+    mirror = await ctx.repo.save_mirror(
+        MirrorEntry(
+            tenant=ctx.tenant,
+            system=env.system,
+            entity=env.entity,
+            external_id=env.external_id,
+            record=record,
+            version=env.version,
+            vkey=version_key(env.version),
+            match_key=primary,
+            alt_key=alt,
+            account_id=record.get("account_id") if kind == "contact" else None,
+            last_event=ctx.event,
+            rev=current.rev if current else 0,
+        )
+    )
+    if kind == "account":
+        return await _account_changed(ctx, mirror)
+    if kind == "product" and env.system == "crm" and record.get("fetch_requested"):
+        return await _fetch_requested(ctx, mirror)
+    if kind in DOCUMENTS and env.system == "qbo" and record.get("voided"):
+        return await on_voided(ctx, kind, mirror)
+    try:
+        step = await sync_pair(ctx, kind, env.system, mirror, forced=forced)
+    except PermanentError as exc:
+        await ctx.repo.save_mirror(
+            mirror.model_copy(update={"state": "refused", "reason": exc.reason})
+        )
+        await ctx.repo.record_audit(
+            ctx.audit(
+                kind,
+                "refused",
+                key=mirror.id,
+                reason=exc.reason,
+                **{f"{env.system}_id": env.external_id},
+            )
+        )
+        raise
+    out = await commit(ctx, step)
+    if step.link is not None:
+        out += await resume_parked(ctx, step.link)
+    return out
+
+
+def _stale(current: MirrorEntry | None, env: Envelope, event: str) -> bool:
+    """Older than applied, or the same version again (unless a redelivery of
+    the message that applied it, a replay after a refusal, or a force sync)."""
+    if current is None or current.last_event == event or current.forced:
+        return False
+    if env.deleted:
+        return current.deleted
+    incoming = version_key(env.version)
+    if incoming < current.vkey:
+        return True
+    return incoming == current.vkey and current.state != "refused"
+
+
+async def _account_changed(ctx: Context, account: MirrorEntry) -> list[Envelope]:
+    """An account feeds the company fields of every customer linked to its contacts."""
+    out: list[Envelope] = []
+    for contact in await ctx.repo.contacts_of_account(ctx.tenant, account.external_id):
+        if contact.record is None or contact.deleted:
+            continue
+        link = await ctx.repo.link_of(ctx.tenant, "contact", "crm", contact.external_id)
+        if link is None or not link.complete:
+            continue
+        at = max(contact.updated_at, account.updated_at)
+        newer = (
+            contact.model_copy(update={"version": account.version})
+            if at == account.updated_at
+            else contact
+        )
+        step = await sync_pair(ctx, "contact", "crm", newer, link=link)
+        out += await commit(ctx, step)
+    return out
+
+
+async def _fetch_requested(ctx: Context, product: MirrorEntry) -> list[Envelope]:
+    """The "Fetch Product Details" toggle: re-read the linked item from QBO and
+    sync it over in full (or, unlinked, sync the product now); clear the box."""
+    link = await ctx.repo.link_of(ctx.tenant, "product", "crm", product.external_id)
+    clear = ctx.markers_write(
+        "product",
+        product.external_id,
+        {FETCH_PRODUCT_DETAILS: None},
+        link_id=product.id,
+    )
+    if link is None or link.qbo_id is None:
+        step = await sync_pair(ctx, "product", "crm", product, forced=True, link=link)
+        return [*await commit(ctx, step), clear]
+    item = await ctx.repo.mirror(ctx.tenant, "qbo", "item", link.qbo_id)
+    await ctx.repo.save_mirror(forced_entry(ctx, item, "qbo", "item", link.qbo_id))
+    await ctx.repo.record_audit(
+        ctx.audit(
+            "product",
+            "force_sync",
+            key=product.id,
+            direction="qbo→crm",
+            crm_id=link.crm_id,
+            qbo_id=link.qbo_id,
+            reason="Fetch Product Details",
+        )
+    )
+    return [ctx.fetch("qbo", "item", link.qbo_id), clear]
+
+
+def forced_entry(
+    ctx: Context,
+    current: MirrorEntry | None,
+    system: Any,
+    entity: str,
+    external_id: str,
+) -> MirrorEntry:
+    if current is not None:
+        return current.model_copy(update={"forced": True})
+    return MirrorEntry(
+        tenant=ctx.tenant,
+        system=system,
+        entity=entity,
+        external_id=external_id,
+        forced=True,
+    )

@@ -1,0 +1,132 @@
+"""What one handled message carries through the matcher: the input, the
+repository, the tenant's settings, and builders for what it emits."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from common.entities import COUNTERPART, QBO_COUNTERPART
+from common.messages import Envelope, WriteCommand
+from common.store.times import stored_now
+from services.matcher.connection import ConnectionSettings
+from services.matcher.model import AuditEntry, Link, Outbox
+from services.matcher.ports import Repository
+
+OTHER = {"crm": "qbo", "qbo": "crm"}
+DOCUMENTS = ("invoice", "quote")
+DIRECTION = {"crm": "crm→qbo", "qbo": "qbo→crm"}
+
+
+def kind_of(system: str, entity: str) -> str:
+    """The pair kind, named after the CRM entity."""
+    return entity if system == "crm" else QBO_COUNTERPART[entity]
+
+
+def entity_on(kind: str, system: str) -> str:
+    return kind if system == "crm" else COUNTERPART[kind]
+
+
+@dataclass
+class Step:
+    """The outcome of one decision: the link to save, messages, audit entries."""
+
+    link: Link | None = None
+    out: list[Envelope] = field(default_factory=list)
+    audits: list[AuditEntry] = field(default_factory=list)
+    parked: bool = False
+    replayed: bool = False
+
+
+@dataclass
+class Context:
+    env: Envelope
+    repo: Repository
+    settings: ConnectionSettings
+    now: str = field(default_factory=stored_now)
+
+    @property
+    def tenant(self) -> str:
+        return self.env.tenant
+
+    @property
+    def event(self) -> str:
+        return str(self.env.event_id)
+
+    def idempotency_key(self, link_id: str, target: str) -> str:
+        return str(uuid.uuid5(self.env.event_id, f"write|{link_id}|{target}"))
+
+    def write(
+        self,
+        target: str,
+        entity: str,
+        external_id: str | None,
+        command: WriteCommand,
+        *,
+        key: str,
+    ) -> Envelope:
+        return self.env.caused(
+            key=f"write|{target}|{key}",
+            kind="write",
+            system=target,
+            entity=entity,
+            external_id=external_id,
+            version=None,
+            deleted=False,
+            payload=command.model_dump(mode="json"),
+        )
+
+    def fetch(self, system: str, entity: str, external_id: str) -> Envelope:
+        return self.env.caused(
+            key=f"fetch|{system}|{entity}|{external_id}",
+            kind="fetch",
+            system=system,
+            entity=entity,
+            external_id=external_id,
+            version=None,
+            deleted=False,
+            payload={},
+        )
+
+    def markers_write(
+        self, kind: str, crm_id: str, markers: dict[str, str | None], *, link_id: str
+    ) -> Envelope:
+        """A write that touches only CRM status fields (empty record)."""
+        key = str(uuid.uuid5(self.env.event_id, f"markers|{link_id}"))
+        command = WriteCommand(record={}, idempotency_key=key, markers=markers)
+        return self.write("crm", kind, crm_id, command, key=f"markers|{link_id}")
+
+    def audit(self, kind: str, action: str, *, key: str, **details: Any) -> AuditEntry:
+        return AuditEntry(
+            id=str(uuid.uuid5(self.env.event_id, f"audit|{action}|{key}")),
+            tenant=self.tenant,
+            at=self.now,
+            event_id=self.event,
+            kind=kind,
+            action=action,
+            **details,
+        )
+
+    def outbox(self, messages: list[Envelope]) -> Outbox:
+        return Outbox(
+            event=self.event, messages=[m.model_dump_json() for m in messages]
+        )
+
+
+def replay(outbox: Outbox) -> list[Envelope]:
+    return [Envelope.model_validate(json.loads(m)) for m in outbox.messages]
+
+
+async def commit(ctx: Context, step: Step) -> list[Envelope]:
+    """Save the step's link (its messages kept as the outbox), then its audit."""
+    if step.replayed:
+        return step.out
+    if step.link is not None:
+        await ctx.repo.save_link(
+            step.link.model_copy(update={"outbox": ctx.outbox(step.out)})
+        )
+    for entry in step.audits:
+        await ctx.repo.record_audit(entry)
+    return step.out

@@ -1,0 +1,164 @@
+"""Which fields sync, and how a record looks in "sync space".
+
+A record is projected onto a flat dict ``{sync field: normalised value}``
+named after the CRM side; per-connection overrides add pairs of paths
+(``custom.X`` ⇄ ``custom.Y``) or drop fields. Document references are in CRM
+ids in sync space (``references`` translates). Only these projections are
+compared and hashed, so CRM marker fields never look like a change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from common.hashing import content_hash
+from services.matcher.connection import FieldMapping
+
+PERSON = ("first_name", "last_name", "email", "phone", "mobile")
+COMPANY = ("company_name", "billing_address")  # a CRM contact's come from its account
+SYNC_FIELDS: dict[str, tuple[str, ...]] = {
+    "contact": (*PERSON, *COMPANY, "active"),
+    "product": ("name", "description", "unit_price", "sku", "taxable", "active"),
+    "vendor": (
+        "name",
+        "email",
+        "phone",
+        "company_name",
+        "address",
+        "website",
+        "active",
+    ),
+    "invoice": (
+        "party_id",
+        "issue_date",
+        "due_date",
+        "currency",
+        "lines",
+        "notes",
+        "terms",
+    ),
+    "quote": (
+        "party_id",
+        "issue_date",
+        "due_date",
+        "currency",
+        "lines",
+        "notes",
+        "terms",
+    ),
+}
+MONEY = frozenset({"unit_price", "quantity", "discount"})
+LINE_FIELDS = ("product_id", "description", "quantity", "unit_price", "discount")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    crm: str
+    qbo: str
+
+    def path(self, system: str) -> str:
+        return self.crm if system == "crm" else self.qbo
+
+
+def field_specs(kind: str, mapping: FieldMapping) -> tuple[FieldSpec, ...]:
+    specs = [FieldSpec(f, f, f) for f in SYNC_FIELDS[kind] if f not in mapping.exclude]
+    specs += [FieldSpec(pair.crm, pair.crm, pair.qbo) for pair in mapping.extra]
+    return tuple(specs)
+
+
+def project(
+    record: dict[str, Any],
+    system: str,
+    specs: tuple[FieldSpec, ...],
+    unknown: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """The record's synced values; ``unknown`` fields are left out (not "empty")."""
+    return {
+        spec.name: normalise(spec.name, _get(record, spec.path(system)))
+        for spec in specs
+        if spec.name not in unknown
+    }
+
+
+def unproject(
+    values: dict[str, Any],
+    system: str,
+    specs: tuple[FieldSpec, ...],
+    into: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    record = {
+        k: (dict(v) if isinstance(v, dict) else v) for k, v in (into or {}).items()
+    }
+    for spec in specs:
+        if spec.name in values:
+            _set(record, spec.path(system), values[spec.name])
+    return record
+
+
+def paths_of(
+    names: list[str], system: str, specs: tuple[FieldSpec, ...]
+) -> tuple[str, ...]:
+    by_name = {spec.name: spec.path(system) for spec in specs}
+    return tuple(by_name[name] for name in names if name in by_name)
+
+
+def values_hash(values: dict[str, Any]) -> str:
+    return content_hash(values)
+
+
+def normalise(name: str, value: Any) -> Any:
+    if name == "lines" and isinstance(value, list):
+        return [_line(line) for line in value]
+    if name in MONEY:
+        return _money(value)
+    if name == "email" and isinstance(value, str):
+        return value.strip().lower() or None  # emails compare case-insensitively
+    return _clean(value)
+
+
+def _line(line: dict[str, Any]) -> dict[str, Any]:
+    return {key: normalise(key, line.get(key)) for key in LINE_FIELDS}
+
+
+def _money(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return format(Decimal(str(value)).normalize(), "f")
+    except InvalidOperation:
+        return str(value)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dict):
+        cleaned = {k: _clean(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v is not None} or None
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _get(record: dict[str, Any], path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _set(record: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    target = record
+    for part in parents:
+        child = target.get(part)
+        if not isinstance(child, dict):
+            child = {}
+        target[part] = child = dict(child)
+        target = child
+    target[last] = value

@@ -1,0 +1,52 @@
+"""The handler table: message kind → handler, and the ``Matcher`` the bus calls."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+import structlog
+
+from common.entities import ENTITIES
+from common.errors import PermanentError
+from common.messages import Envelope
+from services.matcher.changes import on_change
+from services.matcher.commands import on_command
+from services.matcher.context import Context
+from services.matcher.ports import Repository
+from services.matcher.written import on_written
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Context], Awaitable[list[Envelope]]]
+
+HANDLERS: dict[str, Handler] = {
+    "change": on_change,
+    "written": on_written,
+    "command": on_command,
+}
+
+
+def inbound_routing_keys() -> list[str]:
+    """Every routing key the matcher consumes (queue ``matcher.events``)."""
+    return [
+        f"{kind}.{system}.{entity}"
+        for kind in HANDLERS
+        for system, entities in ENTITIES.items()
+        for entity in entities
+    ]
+
+
+class Matcher:
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+
+    async def handle(self, envelope: Envelope) -> Sequence[Envelope]:
+        """The bus's handler: returns what to publish; raises typed errors."""
+        handler = HANDLERS.get(envelope.kind)
+        if handler is None:
+            raise PermanentError(f"the matcher does not handle {envelope.routing_key}")
+        settings = await self.repository.settings(envelope.tenant)
+        context = Context(env=envelope, repo=self.repository, settings=settings)
+        out = await handler(context)
+        log.debug("matcher_handled", key=envelope.routing_key, emitted=len(out))
+        return out

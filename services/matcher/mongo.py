@@ -1,0 +1,191 @@
+"""The repository on MongoDB (PyMongo async): one document per mirror entry,
+link, parked document and audit entry; compare-and-set on ``rev``."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from common.store import Store
+from common.store.client import IndexSpec
+from services.matcher.connection import DEFAULT_SETTINGS, ConnectionSettings
+from services.matcher.model import AuditEntry, Link, MirrorEntry, Parked
+from services.matcher.ports import StaleWrite
+
+Document = dict[str, Any]
+
+INDEXES = [
+    IndexSpec(
+        "matcher_links",
+        (("tenant", 1), ("kind", 1), ("crm_id", 1)),
+        unique=True,
+        name="link_crm_id",
+        options={"partialFilterExpression": {"crm_id": {"$type": "string"}}},
+    ),
+    IndexSpec(
+        "matcher_links",
+        (("tenant", 1), ("kind", 1), ("qbo_id", 1)),
+        unique=True,
+        name="link_qbo_id",
+        options={"partialFilterExpression": {"qbo_id": {"$type": "string"}}},
+    ),
+    IndexSpec("matcher_links", (("pending.crm.key", 1),), name="link_pending_crm"),
+    IndexSpec("matcher_links", (("pending.qbo.key", 1),), name="link_pending_qbo"),
+    IndexSpec(
+        "matcher_mirror",
+        (("tenant", 1), ("system", 1), ("entity", 1), ("match_key", 1)),
+        name="mirror_match_key",
+    ),
+    IndexSpec(
+        "matcher_mirror",
+        (("tenant", 1), ("system", 1), ("entity", 1), ("alt_key", 1)),
+        name="mirror_alt_key",
+    ),
+    IndexSpec(
+        "matcher_mirror", (("tenant", 1), ("account_id", 1)), name="mirror_account_id"
+    ),
+    IndexSpec("matcher_parked", (("tenant", 1), ("waiting", 1)), name="parked_waiting"),
+    IndexSpec("matcher_audit", (("tenant", 1), ("at", 1)), name="audit_at"),
+]
+
+
+class MongoRepository:
+    def __init__(self, store: Store) -> None:
+        db = store.db
+        self.store = store
+        self.connections = db["connections"]
+        self.mirrors = db["matcher_mirror"]
+        self.links = db["matcher_links"]
+        self.parked = db["matcher_parked"]
+        self.audit = db["matcher_audit"]
+
+    async def ensure_indexes(self) -> None:
+        await self.store.ensure_indexes(INDEXES)
+
+    async def settings(self, tenant: str) -> ConnectionSettings:
+        doc = await self.connections.find_one({"_id": tenant}, {"settings": 1})
+        if doc is None or not doc.get("settings"):
+            return DEFAULT_SETTINGS
+        return ConnectionSettings.model_validate(doc["settings"])
+
+    async def mirror(
+        self, tenant: str, system: str, entity: str, external_id: str
+    ) -> MirrorEntry | None:
+        doc = await self.mirrors.find_one(
+            {"_id": f"{tenant}|{system}|{entity}|{external_id}"}
+        )
+        return _mirror(doc) if doc else None
+
+    async def mirrors_by_key(
+        self, tenant: str, system: str, entity: str, key: str, *, alt: bool = False
+    ) -> list[MirrorEntry]:
+        field = "alt_key" if alt else "match_key"
+        query = {"tenant": tenant, "system": system, "entity": entity, field: key}
+        return [_mirror(doc) async for doc in self.mirrors.find(query)]
+
+    async def contacts_of_account(
+        self, tenant: str, account_id: str
+    ) -> list[MirrorEntry]:
+        query = {"tenant": tenant, "account_id": account_id, "entity": "contact"}
+        return [_mirror(doc) async for doc in self.mirrors.find(query)]
+
+    async def save_mirror(self, entry: MirrorEntry) -> MirrorEntry:
+        saved = entry.model_copy(update={"rev": entry.rev + 1})
+        await _compare_and_set(self.mirrors, entry.id, entry.rev, _doc(saved))
+        return saved
+
+    async def link_of(
+        self, tenant: str, kind: str, system: str, external_id: str
+    ) -> Link | None:
+        query = {"tenant": tenant, "kind": kind, f"{system}_id": external_id}
+        doc = await self.links.find_one(query)
+        return _link(doc) if doc else None
+
+    async def links_of(
+        self, tenant: str, kind: str, system: str, external_ids: list[str]
+    ) -> dict[str, Link]:
+        if not external_ids:
+            return {}
+        field = f"{system}_id"
+        query = {"tenant": tenant, "kind": kind, field: {"$in": external_ids}}
+        return {doc[field]: _link(doc) async for doc in self.links.find(query)}
+
+    async def link_by_pending_key(
+        self, tenant: str, system: str, key: str
+    ) -> Link | None:
+        doc = await self.links.find_one(
+            {"tenant": tenant, f"pending.{system}.key": key}
+        )
+        return _link(doc) if doc else None
+
+    async def save_link(self, link: Link) -> Link:
+        saved = link.model_copy(update={"rev": link.rev + 1})
+        await _compare_and_set(self.links, link.id, link.rev, _doc(saved))
+        return saved
+
+    async def delete_link(self, link: Link) -> None:
+        result = await self.links.delete_one({"_id": link.id, "rev": link.rev})
+        if result.deleted_count != 1:
+            raise StaleWrite(f"link {link.id} changed concurrently")
+
+    async def park(self, parked: Parked) -> None:
+        # _id in the replacement too: the embedded server's upsert ignores the filter's
+        doc = {"_id": parked.id, **parked.model_dump(mode="json")}
+        await self.parked.replace_one({"_id": parked.id}, doc, upsert=True)
+
+    async def parked_waiting_on(self, tenant: str, keys: list[str]) -> list[Parked]:
+        query = {"tenant": tenant, "waiting": {"$in": keys}}
+        return [
+            Parked.model_validate(_strip_id(doc))
+            async for doc in self.parked.find(query)
+        ]
+
+    async def unpark(self, parked: Parked) -> None:
+        await self.parked.delete_one({"_id": parked.id})
+
+    async def record_audit(self, entry: AuditEntry) -> None:
+        doc = entry.model_dump(mode="json", exclude={"id"})
+        # A duplicate is the same action recorded by an earlier delivery.
+        with contextlib.suppress(DuplicateKeyError):
+            await self.audit.insert_one({"_id": entry.id, **doc})
+
+    async def audit_of(self, tenant: str) -> list[AuditEntry]:
+        cursor = self.audit.find({"tenant": tenant}).sort("at", 1)
+        return [
+            AuditEntry.model_validate({**_strip_id(doc), "id": doc["_id"]})
+            async for doc in cursor
+        ]
+
+
+async def _compare_and_set(
+    collection: Any, doc_id: str, rev: int, doc: Document
+) -> None:
+    try:
+        if rev == 0:
+            await collection.insert_one({"_id": doc_id, **doc})
+            return
+        result = await collection.replace_one(
+            {"_id": doc_id, "rev": rev}, {"_id": doc_id, **doc}
+        )
+    except DuplicateKeyError as exc:
+        raise StaleWrite(f"{doc_id} conflicts with a concurrent write") from exc
+    if result.matched_count != 1:
+        raise StaleWrite(f"{doc_id} changed concurrently")
+
+
+def _doc(model: MirrorEntry | Link) -> Document:
+    return model.model_dump(mode="json", exclude={"id"})
+
+
+def _strip_id(doc: Document) -> Document:
+    return {k: v for k, v in doc.items() if k != "_id"}
+
+
+def _mirror(doc: Document) -> MirrorEntry:
+    return MirrorEntry.model_validate(_strip_id(doc))
+
+
+def _link(doc: Document) -> Link:
+    return Link.model_validate({**_strip_id(doc), "id": doc["_id"]})

@@ -1,0 +1,69 @@
+"""The matcher's one port: where links, mirror, parked documents, audit and
+connection settings live. ``mongo.MongoRepository`` and
+``memory.InMemoryRepository`` implement it; one contract suite
+(tests/matcher/test_repository_contract.py) holds both to the same behaviour."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from common.errors import RetriableError
+from services.matcher.connection import ConnectionSettings
+from services.matcher.model import AuditEntry, Link, MirrorEntry, Parked
+
+
+class StaleWrite(RetriableError):
+    """Someone else changed the document since we read it: retry from the top."""
+
+
+class Repository(Protocol):
+    async def settings(self, tenant: str) -> ConnectionSettings: ...
+
+    async def mirror(
+        self, tenant: str, system: str, entity: str, external_id: str
+    ) -> MirrorEntry | None: ...
+
+    async def mirrors_by_key(
+        self, tenant: str, system: str, entity: str, key: str, *, alt: bool = False
+    ) -> list[MirrorEntry]: ...
+
+    async def contacts_of_account(
+        self, tenant: str, account_id: str
+    ) -> list[MirrorEntry]: ...
+
+    async def save_mirror(self, entry: MirrorEntry) -> MirrorEntry:
+        """Compare-and-set on ``entry.rev`` (0: must not exist); returns rev + 1."""
+        ...
+
+    async def link_of(
+        self, tenant: str, kind: str, system: str, external_id: str
+    ) -> Link | None: ...
+
+    async def links_of(
+        self, tenant: str, kind: str, system: str, external_ids: list[str]
+    ) -> dict[str, Link]:
+        """Links by the given side's id, in one round trip."""
+        ...
+
+    async def link_by_pending_key(
+        self, tenant: str, system: str, key: str
+    ) -> Link | None: ...
+
+    async def save_link(self, link: Link) -> Link:
+        """Compare-and-set on ``link.rev`` (0: insert). Raises StaleWrite on a
+        concurrent change or when either id is already linked elsewhere."""
+        ...
+
+    async def delete_link(self, link: Link) -> None: ...
+
+    async def park(self, parked: Parked) -> None: ...
+
+    async def parked_waiting_on(self, tenant: str, keys: list[str]) -> list[Parked]: ...
+
+    async def unpark(self, parked: Parked) -> None: ...
+
+    async def record_audit(self, entry: AuditEntry) -> None:
+        """Idempotent by ``entry.id``."""
+        ...
+
+    async def audit_of(self, tenant: str) -> list[AuditEntry]: ...

@@ -1,0 +1,157 @@
+"""``written.<system>.<entity>``: a gateway did (or could not do) our write."""
+
+from __future__ import annotations
+
+from common.errors import PermanentError
+from common.messages import Envelope, WriteOutcome
+from services.matcher.context import (
+    DIRECTION,
+    DOCUMENTS,
+    OTHER,
+    Context,
+    Step,
+    commit,
+    entity_on,
+    kind_of,
+    replay,
+)
+from services.matcher.markers import synced_markers
+from services.matcher.model import AuditEntry, Link, Parked, PendingWrite
+from services.matcher.pairs import sync_pair
+from services.matcher.resume import resume_parked
+
+
+async def on_written(ctx: Context) -> list[Envelope]:
+    env = ctx.env
+    if env.entity == "account":
+        return []  # accounts are written by the crm-gateway on a contact's behalf
+    outcome = WriteOutcome.model_validate(env.payload)
+    kind = kind_of(env.system, env.entity)
+    link = await ctx.repo.link_by_pending_key(
+        ctx.tenant, env.system, outcome.idempotency_key
+    )
+    if link is None:
+        return []  # markers only, superseded by a later write, or applied already
+    if link.outbox is not None and link.outbox.event == ctx.event:
+        return replay(link.outbox) + await resume_parked(ctx, link)
+    pending = link.pending[env.system]
+    rest = {s: p for s, p in link.pending.items() if s != env.system}
+    if not outcome.ok:
+        return await _failed(ctx, link, outcome, pending.create, rest)
+    link = link.model_copy(update={"pending": rest})
+    if pending.create:
+        link = await _created(ctx, link, kind)
+    out: list[Envelope] = []
+    if env.system == "qbo" and link.crm_id is not None:
+        markers = synced_markers(kind, link.qbo_id or "", ctx.settings)
+        if markers and any(link.markers.get(k) != v for k, v in markers.items()):
+            out.append(ctx.markers_write(kind, link.crm_id, markers, link_id=link.id))
+            link = link.model_copy(update={"markers": {**link.markers, **markers}})
+    audits = [
+        ctx.audit(
+            kind,
+            "created" if pending.create else "written",
+            key=link.id,
+            direction=DIRECTION[OTHER[env.system]],
+            crm_id=link.crm_id,
+            qbo_id=link.qbo_id,
+            fields=sorted(pending.fields),
+            after=pending.fields,
+        )
+    ]
+    if pending.create:
+        # The source may have changed while the create was in flight.
+        source = OTHER[env.system]
+        mirror = await ctx.repo.mirror(
+            ctx.tenant, source, entity_on(kind, source), link.id_on(source) or ""
+        )
+        if mirror is not None and mirror.record is not None:
+            step = await sync_pair(ctx, kind, source, mirror, link=link)
+            if step.link is not None:
+                link = step.link
+            out += step.out
+            audits += step.audits
+    await commit_link(ctx, link, out, audits)
+    if kind in DOCUMENTS:
+        await _unpark_document(ctx, link)
+    return out + await resume_parked(ctx, link)
+
+
+async def commit_link(
+    ctx: Context, link: Link, out: list[Envelope], audits: list[AuditEntry]
+) -> None:
+    await commit(ctx, Step(link=link, out=out, audits=audits))
+
+
+async def _created(ctx: Context, link: Link, kind: str) -> Link:
+    env = ctx.env
+    if env.external_id is None:
+        raise PermanentError(
+            f"written.{env.system}.{env.entity} for a create has no id"
+        )
+    clash = await ctx.repo.link_of(ctx.tenant, kind, env.system, env.external_id)
+    source = OTHER[env.system]
+    if clash is not None and clash.id != link.id:
+        if clash.id_on(source) is not None:
+            reason = (
+                f"{env.system.upper()} {env.entity} {env.external_id} is linked "
+                f"already to {source.upper()} {entity_on(kind, source)} "
+                f"{clash.id_on(source)}"
+            )
+            await ctx.repo.save_link(
+                link.model_copy(update={"state": "failed", "reason": reason})
+            )
+            raise PermanentError(reason)
+        # Both sides created each other at once: the gateway's live re-check
+        # found the same record, so one link is enough.
+        await ctx.repo.delete_link(clash)
+    return link.model_copy(
+        update={f"{env.system}_id": env.external_id, "state": "linked"}
+    )
+
+
+async def _failed(
+    ctx: Context,
+    link: Link,
+    outcome: WriteOutcome,
+    create: bool,
+    rest: dict[str, PendingWrite],
+) -> list[Envelope]:
+    env = ctx.env
+    why = outcome.reason or outcome.error_class
+    reason = f"{env.system.upper()} refused the {env.entity} write: {why}"
+    if create:
+        await ctx.repo.delete_link(link)  # a later change of the source tries again
+    else:
+        await ctx.repo.save_link(
+            link.model_copy(
+                update={"pending": rest, "state": "failed", "reason": reason}
+            )
+        )
+    await ctx.repo.record_audit(
+        ctx.audit(
+            link.kind,
+            "failed",
+            key=link.id,
+            crm_id=link.crm_id,
+            qbo_id=link.qbo_id,
+            reason=reason,
+        )
+    )
+    raise PermanentError(reason)
+
+
+async def _unpark_document(ctx: Context, link: Link) -> None:
+    for system in ("crm", "qbo"):
+        own = link.id_on(system)
+        if own is None:
+            continue
+        done = Parked(
+            tenant=ctx.tenant,
+            system=system,
+            entity=entity_on(link.kind, system),
+            external_id=own,
+            waiting=[],
+            since=ctx.now,
+        )
+        await ctx.repo.unpark(done)

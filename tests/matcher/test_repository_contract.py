@@ -1,0 +1,121 @@
+"""One contract for both repositories (in memory and MongoDB)."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.store import Store
+from services.matcher.connection import DEFAULT_SETTINGS
+from services.matcher.memory import InMemoryRepository
+from services.matcher.model import AuditEntry, Link, MirrorEntry, Parked, PendingWrite
+from services.matcher.mongo import MongoRepository
+from services.matcher.ports import Repository, StaleWrite
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def repo(backend: Store | None) -> Repository:
+    if backend is None:
+        return InMemoryRepository()
+    mongo = MongoRepository(backend)
+    await mongo.ensure_indexes()
+    return mongo
+
+
+def entry(external_id: str = "c1", **fields: object) -> MirrorEntry:
+    return MirrorEntry(
+        tenant="t", system="crm", entity="contact", external_id=external_id, **fields
+    )
+
+
+async def test_mirror_compare_and_set(repo: Repository) -> None:
+    saved = await repo.save_mirror(entry(match_key="a@b.c", record={"x": 1}))
+    assert saved.rev == 1
+    assert await repo.mirror("t", "crm", "contact", "c1") == saved
+    with pytest.raises(StaleWrite):
+        await repo.save_mirror(entry())  # rev 0: must not exist yet
+    again = await repo.save_mirror(saved.model_copy(update={"state": "refused"}))
+    with pytest.raises(StaleWrite):
+        await repo.save_mirror(saved)  # someone else moved it on
+    assert (await repo.mirror("t", "crm", "contact", "c1")) == again
+
+
+async def test_mirror_lookups_by_key_and_account(repo: Repository) -> None:
+    await repo.save_mirror(entry("c1", match_key="k", account_id="a1"))
+    await repo.save_mirror(entry("c2", match_key="k", alt_key="n"))
+    await repo.save_mirror(entry("c3", match_key="other", account_id="a1"))
+    by_key = await repo.mirrors_by_key("t", "crm", "contact", "k")
+    assert sorted(m.external_id for m in by_key) == ["c1", "c2"]
+    by_alt = await repo.mirrors_by_key("t", "crm", "contact", "n", alt=True)
+    assert [m.external_id for m in by_alt] == ["c2"]
+    of_account = await repo.contacts_of_account("t", "a1")
+    assert sorted(m.external_id for m in of_account) == ["c1", "c3"]
+
+
+async def test_links_unique_on_both_sides_and_compare_and_set(repo: Repository) -> None:
+    pending = {"qbo": PendingWrite(key="k1", create=True)}
+    half = await repo.save_link(
+        Link(id="L1", tenant="t", kind="contact", crm_id="c1", pending=pending)
+    )
+    await repo.save_link(Link(id="L2", tenant="t", kind="contact", crm_id="c2"))
+    assert await repo.link_by_pending_key("t", "qbo", "k1") == half
+    with pytest.raises(StaleWrite):  # c1 is linked already
+        await repo.save_link(Link(id="L3", tenant="t", kind="contact", crm_id="c1"))
+    done = await repo.save_link(half.model_copy(update={"qbo_id": "q1"}))
+    with pytest.raises(StaleWrite):  # q1 is linked already
+        await repo.save_link(Link(id="L4", tenant="t", kind="contact", qbo_id="q1"))
+    with pytest.raises(StaleWrite):
+        await repo.save_link(half.model_copy(update={"qbo_id": "q9"}))
+    assert await repo.link_of("t", "contact", "qbo", "q1") == done
+    found = await repo.links_of("t", "contact", "crm", ["c1", "c2", "c9"])
+    assert sorted(found) == ["c1", "c2"]
+    await repo.delete_link(done)
+    assert await repo.link_of("t", "contact", "crm", "c1") is None
+
+
+async def test_parked_and_audit(repo: Repository) -> None:
+    parked = Parked(
+        tenant="t",
+        system="crm",
+        entity="invoice",
+        external_id="i1",
+        waiting=["crm:contact:c1", "crm:product:p1"],
+        since="s",
+    )
+    await repo.park(parked)
+    await repo.park(parked.model_copy(update={"waiting": ["crm:product:p1"]}))
+    assert await repo.parked_waiting_on("t", ["crm:contact:c1"]) == []
+    [waiting] = await repo.parked_waiting_on("t", ["x", "crm:product:p1"])
+    assert waiting.waiting == ["crm:product:p1"]
+    await repo.unpark(waiting)
+    assert await repo.parked_waiting_on("t", ["crm:product:p1"]) == []
+
+    audit = AuditEntry(
+        id="a1",
+        tenant="t",
+        at="1",
+        event_id="e",
+        kind="contact",
+        action="create",
+        after={"email": "x"},
+    )
+    await repo.record_audit(audit)
+    await repo.record_audit(audit)  # a redelivery records nothing twice
+    assert await repo.audit_of("t") == [audit]
+
+
+async def test_settings_default_when_absent(repo: Repository) -> None:
+    assert await repo.settings("nobody") == DEFAULT_SETTINGS
+
+
+async def test_settings_read_from_connections(backend: Store | None) -> None:
+    raw = {"subject_is_qbo_id": False, "conflict": {"default": "qbo_wins"}}
+    if backend is None:
+        repo: Repository = InMemoryRepository({"t": raw})
+    else:
+        await backend.db["connections"].insert_one({"_id": "t", "settings": raw})
+        repo = MongoRepository(backend)
+    settings = await repo.settings("t")
+    assert settings.subject_is_qbo_id is False
+    assert settings.conflict.winner_for("email") == "qbo_wins"
