@@ -234,7 +234,7 @@ async def test_backfill_of_5000_killed_halfway_resumes_to_completion(
     assert cursor["page"] == 11  # 10 full pages of 500 and an empty last one
     stats = await qbo_sandbox.stats()
     calls = stats["total"]
-    report = REPO / "bench" / "results" / "qbo_backfill_calls.txt"
+    report = REPO / "var" / "measurements" / "qbo_backfill_calls.txt"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(
         f"qbo backfill of 5000 customers, page 500, killed after page 4: "

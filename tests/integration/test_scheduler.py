@@ -1,0 +1,65 @@
+"""The scheduler publishes one round of polls per tick, once across replicas."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from pydantic import SecretStr
+
+from common.bus import QueueSpec
+from common.connections import Connection, SystemCredentials
+from common.messages import Envelope
+from common.runtime import ServiceContext, ServiceRunner
+from common.settings import Settings
+from services.scheduler.service import Scheduler, build
+from tests.support import holds, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def side(**extra: str) -> SystemCredentials:
+    return SystemCredentials(
+        client_id="id",
+        client_secret=SecretStr("s"),
+        api_base="http://x",
+        token_url="http://x/token",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+async def test_tick_polls_every_active_connection_once(settings: Settings) -> None:
+    quiet = settings.model_copy(update={"poll_interval_seconds": 3600})
+    runners = [ServiceRunner("scheduler", quiet, build) for _ in range(2)]
+    for runner in runners:
+        await runner.start(port=0)
+    polls: list[Envelope] = []
+
+    async def collect(envelope: Envelope) -> Sequence[Envelope]:
+        polls.append(envelope)
+        return []
+
+    async def probe(context: ServiceContext) -> None:
+        context.consume(QueueSpec("polls", ("poll.#",)), collect)
+
+    listener = ServiceRunner("matcher", settings, probe)
+    await listener.start(port=0)
+    try:
+        first, second = (r.built for r in runners)
+        assert isinstance(first, Scheduler)
+        assert isinstance(second, Scheduler)
+        await first.connections.save(
+            Connection(tenant="acme", qbo=side(realm_id="1"), crm=side())
+        )
+        await first.connections.save(Connection(tenant="idle", qbo=side(realm_id="2")))
+        await first.connections.mark("idle", "qbo", "needs_reauth", "refused")
+        # The runners' own first ticks ran before any connection existed.
+        assert await first.tick() == 2
+        assert await second.tick() == 0  # same tick, other replica: nothing
+        await wait_for(lambda: holds(len(polls) == 2))
+        assert sorted(p.routing_key for p in polls) == ["poll.crm.*", "poll.qbo.*"]
+        assert {p.tenant for p in polls} == {"acme"}
+    finally:
+        await listener.stop()
+        for runner in runners:
+            await runner.stop()
