@@ -55,7 +55,12 @@ class Settings(BaseSettings):
     qbo_batch_per_minute: float = Field(default=40, gt=0)
     qbo_throttle_pause: float = Field(default=60.0, ge=0)
 
-    write_linger_seconds: float = Field(default=0.2, ge=0)
+    # Zoho CRM: API limits per org and process, and where Zoho reaches us
+    zoho_requests_per_minute: float = Field(default=1200, gt=0)
+    zoho_concurrency: int = Field(default=20, ge=1)
+    crm_gateway_public_url: str | None = None
+
+    write_linger_seconds: float = Field(default=0.25, ge=0)
     backfill_page_size: int = Field(default=1000, ge=1, le=1000)
     poll_interval_seconds: float = Field(default=60.0, gt=0)
 

@@ -59,6 +59,7 @@ class Consumer:
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._handling: dict[str, asyncio.Event] = {}
 
     async def start(self) -> None:
         await self.bus.declare_queue(self.spec)
@@ -133,9 +134,26 @@ class Consumer:
             attempt=envelope.attempt,
             routing_key=envelope.routing_key,
         )
+        # A copy delivered while the first is still being handled (a webhook
+        # retried, a replay) waits for it, then finds it in the inbox.
+        while (running := self._handling.get(event_id)) is not None:
+            await running.wait()
         if await self.inbox.seen(self.spec.name, event_id):
             await message.ack()
             return "duplicate"
+        done = self._handling[event_id] = asyncio.Event()
+        try:
+            return await self._handle(message, envelope, bound)
+        finally:
+            del self._handling[event_id]
+            done.set()
+
+    async def _handle(
+        self,
+        message: AbstractIncomingMessage,
+        envelope: Envelope,
+        bound: structlog.typing.FilteringBoundLogger,
+    ) -> str:
         try:
             outputs = await self.handler(envelope)
         except Exception as exc:
@@ -146,7 +164,7 @@ class Consumer:
         if self.metrics:
             for output in outputs:
                 self.metrics.published.labels(output.kind).inc()
-        await self.inbox.mark(self.spec.name, event_id)
+        await self.inbox.mark(self.spec.name, str(envelope.event_id))
         await message.ack()
         return "ok"
 

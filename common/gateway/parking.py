@@ -7,6 +7,7 @@ once the connection is authorised again.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from common.bus import Bus
@@ -57,7 +58,15 @@ class ParkedWork:
         )
         async for document in cursor:
             envelope = Envelope.model_validate_json(document["body"])
-            await bus.publish(envelope.model_copy(update={"attempt": 1}))
+            # A new id: the consumer's inbox already holds the parked one.
+            # Derived from the parking time, so a crash between this publish
+            # and the delete below re-sends the same id, which inboxes drop.
+            resumed_id = uuid.uuid5(
+                envelope.event_id, f"resumed:{document['parked_at']}"
+            )
+            await bus.publish(
+                envelope.model_copy(update={"event_id": resumed_id, "attempt": 1})
+            )
             await self._collection.delete_one({"_id": document["_id"]})
             resumed += 1
         return resumed

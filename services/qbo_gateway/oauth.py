@@ -8,6 +8,7 @@ paste it.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +20,11 @@ from common.gateway.tokens import InvalidGrant, Refresher, TokenGrant
 
 SCOPE = "com.intuit.quickbooks.accounting"
 TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+
+
+def basic_auth(client_id: str, client_secret: str) -> str:
+    pair = f"{client_id}:{client_secret}".encode()
+    return "Basic " + base64.b64encode(pair).decode()
 
 
 class TokenEndpointError(Exception):
@@ -35,8 +41,10 @@ async def request_token(
     async with session.post(
         token_url,
         data=form,
-        auth=aiohttp.BasicAuth(client_id, client_secret),
-        headers={"Accept": "application/json"},
+        headers={
+            "Accept": "application/json",
+            "Authorization": basic_auth(client_id, client_secret),
+        },
         timeout=TIMEOUT,
     ) as response:
         body = await response.json(content_type=None)

@@ -1,0 +1,334 @@
+"""``write.crm.<entity>`` → batched Zoho writes → ``written.crm.<entity>``.
+
+Commands are gathered per tenant and entity into calls of up to 100 records
+(a short linger). Creates re-check their match key against the live API
+first, one search per batch, so a stale mirror never creates a duplicate.
+Each record gets its own outcome: one bad record in a batch fails alone.
+
+Deactivation: Zoho has an inactive state for Products only
+(``Product_Active``). Contacts, Accounts and Vendors have none, and the sync
+never deletes CRM records, so their deactivation is acknowledged with a
+reason for the audit trail and no API call.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+
+from common.entities import RECORD_TYPE
+from common.errors import PermanentError, RetriableError
+from common.gateway.batcher import Batcher
+from common.hashing import content_hash
+from common.messages import Envelope, Version, WriteCommand, WriteOutcome
+from common.records import CanonicalRecord, Party
+from services.crm_gateway.client import MAX_WRITE, ZohoClient, criteria_in, parse_time
+from services.crm_gateway.errors import record_verdict
+from services.crm_gateway.modules import MODULES, ModuleSpec, spec_of
+from services.crm_gateway.translation import markers_to_zoho
+
+log = structlog.get_logger(__name__)
+
+LINGER_SECONDS = 0.25  # enough for a busy queue to fill a 100-record call
+
+Key = tuple[str, str]  # tenant, entity
+
+
+@dataclass(frozen=True)
+class Job:
+    envelope: Envelope
+    command: WriteCommand
+    body: dict[str, Any]
+    record: CanonicalRecord | None  # None: markers only
+
+    @property
+    def hash(self) -> str | None:
+        return content_hash(self.record) if self.record is not None else None
+
+
+def normalised(value: Any) -> str:
+    return " ".join(str(value).split()).lower()
+
+
+def marker_values(spec: ModuleSpec, markers: dict[str, str | None]) -> dict[str, Any]:
+    """Marker strings as Zoho wants them; None clears (a checkbox → false)."""
+    if not markers:
+        return {}
+    try:
+        return markers_to_zoho(spec.module, markers)
+    except ValueError as exc:
+        raise PermanentError(f"bad markers for {spec.module}: {exc}") from exc
+
+
+class Writes:
+    def __init__(self, client: ZohoClient, *, linger: float = LINGER_SECONDS) -> None:
+        self.client = client
+        self.creates: Batcher[Key, Job, Envelope] = Batcher(
+            self._flush_creates, max_size=MAX_WRITE, linger=linger
+        )
+        self.updates: Batcher[Key, Job, Envelope] = Batcher(
+            self._flush_updates, max_size=MAX_WRITE, linger=linger
+        )
+        self._accounts: dict[tuple[str, str], str] = {}
+
+    async def handle(self, envelope: Envelope) -> list[Envelope]:
+        spec = spec_of(envelope.entity)
+        try:
+            command = WriteCommand.model_validate(envelope.payload)
+        except ValidationError as exc:
+            raise PermanentError(f"malformed write command: {exc}") from exc
+        key = (envelope.tenant, spec.entity)
+        external_id = envelope.external_id
+        if command.deactivate and spec.deactivate_field is None:
+            return [self._unsupported_deactivate(envelope, command, spec)]
+        record = await self._record(envelope, spec, command)
+        if external_id is None:
+            if record is None:
+                raise PermanentError("a create needs a record, not only markers")
+            body = self._body(spec, record, command, None)
+            return [
+                await self.creates.submit(key, Job(envelope, command, body, record))
+            ]
+        body = (
+            self._body(spec, record, command, external_id)
+            if record is not None
+            else {"id": external_id, **marker_values(spec, command.markers)}
+        )
+        return [await self.updates.submit(key, Job(envelope, command, body, record))]
+
+    # -- building ----------------------------------------------------------------
+    async def _record(
+        self, envelope: Envelope, spec: ModuleSpec, command: WriteCommand
+    ) -> CanonicalRecord | None:
+        if not command.record:
+            return None
+        try:
+            record = RECORD_TYPE[("crm", spec.entity)].model_validate(command.record)
+        except ValidationError as exc:
+            raise PermanentError(f"invalid {spec.entity} record: {exc}") from exc
+        if isinstance(record, Party):
+            record = await self._with_account(envelope, record, command)
+        return record
+
+    def _body(
+        self,
+        spec: ModuleSpec,
+        record: CanonicalRecord,
+        command: WriteCommand,
+        external_id: str | None,
+    ) -> dict[str, Any]:
+        fields = command.fields if external_id else ()
+        if external_id and fields and isinstance(record, Party) and record.account_id:
+            fields = (*fields, "account_id")
+        try:
+            body = spec.to_zoho()(record, fields=fields, existing_id=external_id)
+        except ValueError as exc:
+            raise PermanentError(f"cannot write {spec.module}: {exc}") from exc
+        return {**body, **marker_values(spec, command.markers)}
+
+    async def _with_account(
+        self, envelope: Envelope, party: Party, command: WriteCommand
+    ) -> Party:
+        """A contact names its company; Zoho wants the Account's id. Found by
+        name (live), created when there is none."""
+        company = (party.company_name or "").strip()
+        wanted = (
+            envelope.external_id is None
+            or not command.fields
+            or any(f in ("company_name", "account_id") for f in command.fields)
+        )
+        if party.account_id or not company or not wanted:
+            return party
+        cache_key = (envelope.tenant, normalised(company))
+        account_id = self._accounts.get(cache_key)
+        if account_id is None:
+            account_id = await self._find_or_create_account(envelope.tenant, company)
+        if account_id is None:
+            return party
+        self._accounts[cache_key] = account_id
+        return party.model_copy(update={"account_id": account_id})
+
+    async def _find_or_create_account(self, tenant: str, company: str) -> str | None:
+        accounts = MODULES["account"].module
+        rows = await self.client.search(
+            tenant, accounts, criteria=criteria_in("Account_Name", [company])
+        )
+        hits = [
+            r for r in rows if normalised(r.get("Account_Name")) == normalised(company)
+        ]
+        if len(hits) == 1:
+            return str(hits[0]["id"])
+        if hits:
+            log.warning("account_ambiguous", tenant=tenant, count=len(hits))
+            return None
+        [item] = await self.client.insert(tenant, accounts, [{"Account_Name": company}])
+        if record_verdict(item).kind != "ok":
+            log.warning("account_not_created", tenant=tenant, item=item)
+            return None
+        return str((item.get("details") or {}).get("id"))
+
+    # -- outcomes ----------------------------------------------------------------
+    @staticmethod
+    def written(
+        job_envelope: Envelope,
+        outcome: WriteOutcome,
+        external_id: str | None,
+        version: Version | None = None,
+    ) -> Envelope:
+        return job_envelope.caused(
+            key="written",
+            kind="written",
+            external_id=external_id,
+            version=version,
+            deleted=False,
+            payload=outcome.model_dump(mode="json"),
+        )
+
+    def _unsupported_deactivate(
+        self, envelope: Envelope, command: WriteCommand, spec: ModuleSpec
+    ) -> Envelope:
+        reason = (
+            f"Zoho CRM {spec.module} have no inactive state and the sync never "
+            "deletes CRM records: left as they are"
+        )
+        log.info("deactivate_skipped", tenant=envelope.tenant, entity=spec.entity)
+        outcome = WriteOutcome(
+            ok=True, idempotency_key=command.idempotency_key, reason=reason
+        )
+        return self.written(envelope, outcome, envelope.external_id)
+
+    def _failed(self, job: Job, reason: str) -> Envelope:
+        outcome = WriteOutcome(
+            ok=False,
+            idempotency_key=job.command.idempotency_key,
+            error_class="permanent",
+            reason=reason,
+        )
+        return self.written(job.envelope, outcome, job.envelope.external_id)
+
+    def _result(
+        self, spec: ModuleSpec, job: Job, item: dict[str, Any], *, created: bool
+    ) -> Envelope | BaseException:
+        verdict = record_verdict(item)
+        if verdict.kind == "ok":
+            details = item.get("details") or {}
+            modified = details.get("Modified_Time")
+            version = Version(updated_at=parse_time(modified)) if modified else None
+            outcome = WriteOutcome(
+                ok=True,
+                idempotency_key=job.command.idempotency_key,
+                content_hash=job.hash,
+                created=created,
+            )
+            record_id = str(details.get("id") or job.envelope.external_id)
+            return self.written(job.envelope, outcome, record_id, version)
+        if verdict.kind in ("retry", "throttled", "auth"):
+            return RetriableError(
+                f"write {spec.module}: {verdict.message}", code=verdict.code
+            )
+        return self._failed(job, f"Zoho refused the {spec.entity}: {verdict.message}")
+
+    # -- batches -----------------------------------------------------------------
+    async def _flush_updates(
+        self, key: Key, jobs: Sequence[Job]
+    ) -> list[Envelope | BaseException]:
+        tenant, entity = key
+        spec = spec_of(entity)
+        items = await self.client.update(
+            tenant, spec.module, [job.body for job in jobs]
+        )
+        return [
+            self._result(spec, job, item, created=False)
+            for job, item in zip(jobs, items, strict=True)
+        ]
+
+    async def _flush_creates(
+        self, key: Key, jobs: Sequence[Job]
+    ) -> list[Envelope | BaseException]:
+        tenant, entity = key
+        spec = spec_of(entity)
+        results: list[Envelope | BaseException | None] = [None] * len(jobs)
+        found = await self._live_matches(tenant, spec, jobs)
+        inserting: list[int] = []
+        claimed: set[str] = set()
+        for index, job in enumerate(jobs):
+            match = self._match_value(spec, job)
+            hits = found.get(match, []) if match else []
+            if len(hits) == 1:
+                results[index] = self._linked(job, hits[0])
+            elif hits:
+                ids = ", ".join(str(h.get("id")) for h in hits[:5])
+                results[index] = self._failed(
+                    job,
+                    f"ambiguous: {len(hits)} {spec.module} already match "
+                    f"{match!r} ({ids}); link one by hand",
+                )
+            elif match and match in claimed:
+                # Created by the other command in this batch; the retry links it.
+                results[index] = RetriableError(
+                    f"another create of {match!r} is in the same batch"
+                )
+            else:
+                if match:
+                    claimed.add(match)
+                inserting.append(index)
+        if inserting:
+            items = await self.client.insert(
+                tenant, spec.module, [jobs[i].body for i in inserting]
+            )
+            for index, item in zip(inserting, items, strict=True):
+                results[index] = self._result(spec, jobs[index], item, created=True)
+        return [r if r is not None else RuntimeError("no result") for r in results]
+
+    def _match_value(self, spec: ModuleSpec, job: Job) -> str | None:
+        """``field:value`` of the first match field the record has."""
+        if job.record is None:
+            return None
+        for api_field, canonical in spec.match_fields:
+            value = getattr(job.record, canonical, None)
+            if isinstance(value, str) and value.strip():
+                return f"{api_field}:{normalised(value)}"
+        return None
+
+    async def _live_matches(
+        self, tenant: str, spec: ModuleSpec, jobs: Sequence[Job]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """One search per match field for the whole batch (``in``, ≤ 100 values)."""
+        wanted: defaultdict[str, dict[str, str]] = defaultdict(dict)
+        for job in jobs:
+            match = self._match_value(spec, job)
+            if match:
+                api_field, _, value = match.partition(":")
+                canonical = dict(spec.match_fields)[api_field]
+                raw = str(getattr(job.record, canonical)).strip()
+                wanted[api_field][value] = raw
+        found: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+        for api_field, values in wanted.items():
+            rows = await self.client.search(
+                tenant,
+                spec.module,
+                criteria=criteria_in(api_field, list(values.values())),
+                fields=(api_field, "Modified_Time"),
+            )
+            for row in rows:
+                value = normalised(row.get(api_field) or "")
+                if value in values:  # search "equals" may behave like contains
+                    found[f"{api_field}:{value}"].append(row)
+        return found
+
+    def _linked(self, job: Job, row: dict[str, Any]) -> Envelope:
+        modified = row.get("Modified_Time")
+        outcome = WriteOutcome(
+            ok=True,
+            idempotency_key=job.command.idempotency_key,
+            content_hash=None,  # not written: the matcher reads it and compares
+            linked_existing=True,
+            reason="the live re-check found it already in Zoho CRM",
+        )
+        version = Version(updated_at=parse_time(modified)) if modified else None
+        return self.written(job.envelope, outcome, str(row["id"]), version)

@@ -1,0 +1,248 @@
+"""write.crm.* → batched Zoho writes → written.crm.*, one outcome per record."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from common.bus import Bus
+from common.connections import Connections
+from common.messages import Envelope, WriteCommand, WriteOutcome
+from tests.gateways.crm.conftest import Sandbox, StartGateway, Tap, envelope
+from tests.support import holds, wait_for
+
+pytestmark = pytest.mark.sandbox
+
+INSERT = ("POST", "/crm/v8/{module}")
+UPDATE = ("PUT", "/crm/v8/{module}")
+SEARCH = ("GET", "/crm/v8/{module}/search")
+
+
+def write(entity: str, record: dict[str, Any], key: str, **fields: Any) -> Envelope:
+    external_id = fields.pop("external_id", None)
+    command = WriteCommand(record=record, idempotency_key=key, **fields)
+    return envelope(
+        "write",
+        entity,
+        external_id=external_id,
+        payload=command.model_dump(mode="json"),
+    )
+
+
+def outcomes(tap: Tap) -> dict[str, tuple[Envelope, WriteOutcome]]:
+    found = {}
+    for message in tap.of("written"):
+        outcome = WriteOutcome.model_validate(message.payload)
+        found[outcome.idempotency_key] = (message, outcome)
+    return found
+
+
+async def contact_count(zoho: Sandbox) -> int:
+    _status, body = await zoho.api("GET", "/Contacts/actions/count")
+    return int(body["count"])
+
+
+async def test_creates_are_batched_a_hundred_a_call(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    commands = [
+        write(
+            "contact",
+            {"first_name": "P", "last_name": f"Person {n}", "email": f"p{n}@x.io"},
+            f"k{n}",
+        )
+        for n in range(250)
+    ]
+    await bus.declare_service_queues("crm_gateway")
+    await bus.publish_many(commands)  # queued before the gateway starts
+    await start_gateway()
+    await wait_for(lambda: holds(len(outcomes(tap)) == 250), 30)
+    results = outcomes(tap)
+    assert all(o.ok and o.created and o.content_hash for _m, o in results.values())
+    assert len({m.external_id for m, _o in results.values()}) == 250
+    assert all(m.version is not None for m, _o in results.values())
+    assert await contact_count(zoho) == 250
+    inserts = await zoho.calls(*INSERT)
+    searches = await zoho.calls(*SEARCH)
+    print(f"\n250 creates: {inserts} insert calls, {searches} searches")
+    assert 3 <= inserts <= 5, inserts  # ≤ 100 records a call
+    assert searches == inserts  # one live re-check per batch
+
+
+async def test_live_recheck_links_instead_of_creating_a_duplicate(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    _status, body = await zoho.api(
+        "POST",
+        "/Contacts",
+        json={"data": [{"Last_Name": "Exists", "Email": "Dup@X.io"}]},
+    )
+    existing = body["data"][0]["details"]["id"]
+    _status, _ = await zoho.api(
+        "POST",
+        "/Contacts",
+        json={
+            "data": [
+                {"Last_Name": "Twin A", "Email": "twin@x.io"},
+                {"Last_Name": "Twin B", "Email": "twin@x.io"},
+            ]
+        },
+    )
+    await start_gateway()
+    await bus.publish_many(
+        [
+            write(
+                "contact",
+                {"last_name": "Stale", "email": "dup@x.io"},
+                "stale",
+                match_key="dup@x.io",
+            ),
+            write(
+                "contact",
+                {"last_name": "Twin", "email": "twin@x.io"},
+                "twin",
+                match_key="twin@x.io",
+            ),
+            write(
+                "contact",
+                {"last_name": "New", "email": "new@x.io"},
+                "new",
+                match_key="new@x.io",
+            ),
+        ]
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 3))
+    results = outcomes(tap)
+    message, outcome = results["stale"]
+    assert outcome.ok
+    assert outcome.linked_existing
+    assert not outcome.created
+    assert message.external_id == existing
+    _m, twin = results["twin"]
+    assert not twin.ok
+    assert twin.error_class == "permanent"
+    assert twin.reason
+    assert "ambiguous" in twin.reason
+    assert results["new"][1].created
+    assert await contact_count(zoho) == 4  # 3 before + "new" only
+
+
+async def test_one_bad_record_in_a_batch_fails_alone(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    _status, body = await zoho.api(
+        "POST",
+        "/Contacts",
+        json={
+            "data": [{"Last_Name": f"U{n}", "Email": f"u{n}@x.io"} for n in range(3)]
+        },
+    )
+    ids = [item["details"]["id"] for item in body["data"]]
+    await start_gateway()
+    updates = [
+        write(
+            "contact",
+            {"last_name": f"Renamed {n}", "email": f"u{n}@x.io"},
+            f"u{n}",
+            external_id=record_id,
+            fields=("last_name",),
+        )
+        for n, record_id in enumerate(ids)
+    ]
+    updates.append(
+        write(
+            "contact",
+            {"last_name": "Ghost"},
+            "ghost",
+            external_id="9999999999999999999",
+            fields=("last_name",),
+        )
+    )
+    await bus.publish_many(updates)
+    await wait_for(lambda: holds(len(outcomes(tap)) == 4))
+    results = outcomes(tap)
+    assert all(results[f"u{n}"][1].ok for n in range(3))
+    ghost = results["ghost"][1]
+    assert not ghost.ok
+    assert ghost.error_class == "permanent"
+    assert ghost.reason
+    assert "invalid" in ghost.reason
+    assert await zoho.calls(*UPDATE, 207) == 1  # one mixed answer
+    _status, body = await zoho.api("GET", f"/Contacts/{ids[1]}")
+    assert body["data"][0]["Last_Name"] == "Renamed 1"
+
+
+async def test_markers_only_and_deactivate(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    _status, body = await zoho.api(
+        "POST", "/Contacts", json={"data": [{"Last_Name": "Marked", "Email": "m@x.io"}]}
+    )
+    contact = body["data"][0]["details"]["id"]
+    _status, body = await zoho.api(
+        "POST",
+        "/Products",
+        json={"data": [{"Product_Name": "Widget", "Unit_Price": 2.5}]},
+    )
+    product = body["data"][0]["details"]["id"]
+    await start_gateway()
+    await zoho.admin("POST", "/_sandbox/stats/reset")
+    await bus.publish_many(
+        [
+            write(
+                "contact",
+                {},
+                "mark",
+                external_id=contact,
+                markers={"QuickBooks_Customer_Id": "58"},
+            ),
+            write(
+                "contact",
+                {"last_name": "Marked", "active": False},
+                "off",
+                external_id=contact,
+                fields=("active",),
+                deactivate=True,
+            ),
+            write(
+                "product",
+                {"name": "Widget", "active": False},
+                "off-p",
+                external_id=product,
+                fields=("active",),
+                deactivate=True,
+            ),
+        ]
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 3))
+    results = outcomes(tap)
+    assert all(o.ok for _m, o in results.values())
+    assert results["off"][1].reason  # Zoho contacts cannot be deactivated: audited
+    assert results["mark"][1].content_hash is None
+    _status, body = await zoho.api("GET", f"/Contacts/{contact}")
+    assert body["data"][0]["QuickBooks_Customer_Id"] == "58"
+    assert body["data"][0]["Last_Name"] == "Marked"
+    _status, body = await zoho.api("GET", f"/Products/{product}")
+    assert body["data"][0]["Product_Active"] is False
+    assert (
+        await zoho.calls(*UPDATE) == 2
+    )  # contact markers + product; no call for "off"
+    await asyncio.sleep(0)
