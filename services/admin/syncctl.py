@@ -1,9 +1,12 @@
-"""syncctl: the operator's command line.
+"""syncctl (`python -m services.admin`): the operator's command line.
 
-    python -m services.admin.syncctl dead-letters list [--tenant T] [--entity E]
-    python -m services.admin.syncctl dead-letters show ID
-    python -m services.admin.syncctl dead-letters replay ID | --all [filters]
-    python -m services.admin.syncctl dead-letters discard ID
+    syncctl dead-letters list [--tenant T] [--entity E]
+    syncctl dead-letters show ID
+    syncctl dead-letters replay ID | --all [filters]
+    syncctl dead-letters discard ID
+    syncctl backfill start --tenant T --system crm|qbo [--since 2000-01-01]
+    syncctl backfill status [--tenant T]
+    syncctl force-sync --tenant T --system crm --entity contact ID
 
 It reads the same environment as the services (AMQP_URL, MONGODB_URL, ...).
 """
@@ -15,11 +18,14 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from common.bus import Bus, DeadLetters
+from common.gateway.cursors import Cursors
 from common.settings import Settings
 from common.store import open_store
+from services.admin.operations import backfill_progress, force_sync, start_backfill
 
 FILTERS = ("tenant", "system", "entity", "queue", "error_class")
 
@@ -42,6 +48,21 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (listing, replay):
         for name in FILTERS:
             sub.add_argument(f"--{name.replace('_', '-')}", dest=name)
+    backfill = topics.add_parser("backfill", help="pull history in, with progress")
+    backfill_actions = backfill.add_subparsers(dest="action", required=True)
+    start = backfill_actions.add_parser("start", help="read every record since a date")
+    start.add_argument("--tenant", required=True)
+    start.add_argument("--system", required=True, choices=("crm", "qbo"))
+    start.add_argument("--since", type=date.fromisoformat, default=date(2000, 1, 1))
+    start.add_argument("--entity", action="append", default=[])
+    status = backfill_actions.add_parser("status", help="progress of each backfill")
+    status.add_argument("--tenant")
+    force = topics.add_parser("force-sync", help="sync one record now, either way")
+    force.add_argument("--tenant", required=True)
+    force.add_argument("--system", required=True, choices=("crm", "qbo"))
+    force.add_argument("--entity", required=True)
+    force.add_argument("id")
+    force.set_defaults(action="force")
     return parser
 
 
@@ -65,6 +86,14 @@ async def run(argv: Sequence[str], settings: Settings | None = None) -> int:
     await bus.connect()
     dead_letters = DeadLetters(store, bus)
     try:
+        if options.topic == "backfill":
+            return await _backfill(options, bus, Cursors(store))
+        if options.topic == "force-sync":
+            await force_sync(
+                bus, options.tenant, options.system, options.entity, options.id
+            )
+            print(f"requested a sync of {options.system} {options.entity} {options.id}")
+            return 0
         if options.action == "list":
             records = await dead_letters.list(_filters(options), limit=options.limit)
             for record in records:
@@ -101,6 +130,23 @@ async def run(argv: Sequence[str], settings: Settings | None = None) -> int:
     finally:
         await bus.close()
         await store.close()
+    return 0
+
+
+async def _backfill(options: argparse.Namespace, bus: Bus, cursors: Cursors) -> int:
+    if options.action == "start":
+        run_id = await start_backfill(
+            bus, options.tenant, options.system, options.since, tuple(options.entity)
+        )
+        print(f"backfill {run_id} started; follow it with `syncctl backfill status`")
+        return 0
+    for row in await backfill_progress(cursors, options.tenant):
+        share = f"{row['percent']}%" if row["percent"] is not None else "?"
+        print(
+            f"{row['tenant']}  {row['system']}.{row['entity']:9} {row['status']:8} "
+            f"{row['published']}/{row['total'] if row['total'] is not None else '?'} "
+            f"({share})"
+        )
     return 0
 
 

@@ -52,10 +52,13 @@ DOCUMENT_FIELDS = (
     "Subject",
     "Contact_Name",
     "Account_Name",
-    "Status",
     "Grand_Total",
     "Modified_Time",
 )
+# Invoices have a Status; Quotes call theirs Quote_Stage (asking a module for
+# a field it lacks is refused with INVALID_DATA).
+INVOICE_FIELDS = (*DOCUMENT_FIELDS, "Status", "QuickBooks_Invoice_Id", "QBSYNC")
+QUOTE_FIELDS = (*DOCUMENT_FIELDS, "Quote_Stage", "QuickBooks_Estimate_Id", "QBSYNC")
 
 MODULES: dict[str, ModuleSpec] = {
     "contact": ModuleSpec(
@@ -129,7 +132,7 @@ MODULES: dict[str, ModuleSpec] = {
         "Invoices",
         "invoice_from_zoho",
         "document_to_zoho",
-        DOCUMENT_FIELDS,
+        INVOICE_FIELDS,
         line_items=True,
     ),
     "quote": ModuleSpec(
@@ -137,7 +140,7 @@ MODULES: dict[str, ModuleSpec] = {
         "Quotes",
         "quote_from_zoho",
         "document_to_zoho",
-        DOCUMENT_FIELDS,
+        QUOTE_FIELDS,
         line_items=True,
     ),
 }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from common.errors import RetriableError
 from services.matcher.context import Context, Step
 from services.matcher.model import MirrorEntry, Parked
-from services.matcher.references import Dependency
+from services.matcher.references import Dependency, missing
+from services.matcher.views import dependency_links
 
 
 async def park(
@@ -21,6 +23,14 @@ async def park(
             since=ctx.now,
         )
     )
+    # The link may have completed after our look and before this park was
+    # stored; its resume scan would then have missed us. Look again: if
+    # nothing is lacking now, run the document again (the bus retries it).
+    if not missing(lacking, await dependency_links(ctx, lacking)):
+        raise RetriableError(
+            f"{mirror.entity} {mirror.external_id}: its dependencies linked while "
+            "it was being parked; going again"
+        )
     out = []
     for dep in lacking:
         in_flight = await ctx.repo.link_of(

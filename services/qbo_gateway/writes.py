@@ -28,7 +28,7 @@ from common.gateway.tokens import NeedsReauthorization
 from common.hashing import content_hash
 from common.messages import Envelope, WriteCommand, WriteOutcome
 from services.qbo_gateway.catalog import ENTITIES, QboEntity
-from services.qbo_gateway.client import BATCH_LIMIT, QboClient
+from services.qbo_gateway.client import BATCH_LIMIT, QboClient, quote
 from services.qbo_gateway.errors import (
     DUPLICATE_NAME,
     STALE_OBJECT,
@@ -104,6 +104,7 @@ class QboWrites:
         results: dict[int, Envelope | BaseException] = {}
         creates = [i for i, p in enumerate(batch) if p.is_create]
         await self._recheck_creates(tenant, batch, creates, results)
+        batch = await self._with_sync_tokens(tenant, batch, results)
         operations: dict[str, tuple[int, dict[str, Any]]] = {}
         for index, pending in enumerate(batch):
             if index in results:
@@ -127,6 +128,45 @@ class QboWrites:
                     tenant, batch[index], answers.get(bid), context
                 )
         return [results[i] for i in range(len(batch))]
+
+    async def _with_sync_tokens(
+        self,
+        tenant: str,
+        batch: Sequence[Pending],
+        results: dict[int, Envelope | BaseException],
+    ) -> list[Pending]:
+        """Updates whose SyncToken the matcher could not know (the record was
+        created moments ago and its echo has not come back yet) read the
+        current one first: one query for the whole batch."""
+        missing = {
+            p.envelope.external_id: i
+            for i, p in enumerate(batch)
+            if not p.is_create and p.command.base_sequence is None and i not in results
+        }
+        if not missing:
+            return list(batch)
+        entity = batch[0].entity
+        ids = ", ".join(quote(str(record_id)) for record_id in missing)
+        rows = await self.client.query_rows(
+            tenant,
+            entity.api,
+            f"SELECT * FROM {entity.api} WHERE Id IN ({ids}){entity.active_clause()} "
+            f"MAXRESULTS {BATCH_LIMIT}",
+        )
+        tokens = {str(row["Id"]): int(row["SyncToken"]) for row in rows}
+        updated = list(batch)
+        for record_id, index in missing.items():
+            pending = batch[index]
+            if record_id not in tokens:
+                results[index] = self._failed(
+                    pending, f"{entity.api} {record_id} no longer exists in QBO"
+                )
+                continue
+            command = pending.command.model_copy(
+                update={"base_sequence": tokens[str(record_id)]}
+            )
+            updated[index] = Pending(pending.envelope, command, pending.entity)
+        return updated
 
     async def _recheck_creates(
         self,

@@ -293,3 +293,29 @@ async def test_a_redelivered_command_does_not_create_twice(
     await written_for(running, [again])
     items = [i for i in await qbo_sandbox.records("Item") if i["Name"] == "Once only"]
     assert len(items) == 1
+
+
+async def test_an_update_without_a_known_sync_token_reads_it_first(
+    running: Running, qbo_sandbox: Sandbox
+) -> None:
+    # The matcher updates a customer it created a moment ago: the echo that
+    # carries the new SyncToken has not reached its mirror yet.
+    _, body = await qbo_sandbox.api(
+        "POST", "customer", json={"DisplayName": "Fresh", "CompanyName": "Old Co"}
+    )
+    customer = body["Customer"]
+    sent = [
+        write(
+            "customer",
+            Party(display_name="Fresh", company_name="New Co"),
+            "update-fresh",
+            external_id=customer["Id"],
+            fields=("company_name",),
+        )
+    ]
+    await running.bus.publish_many(sent)
+    (written,) = await written_for(running, sent)
+    assert outcome(written).ok, outcome(written).reason
+    (stored,) = await qbo_sandbox.records("Customer")
+    assert stored["CompanyName"] == "New Co"
+    assert stored["SyncToken"] == "1"
