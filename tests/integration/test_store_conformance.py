@@ -227,3 +227,49 @@ async def test_inbox_marks_once_and_its_ttl_index_expires_entries(store: Store) 
         return await store.db["short_lived"].find_one({"_id": "old"}) is None
 
     await wait_for(expired, seconds=90)
+
+
+async def test_replace_with_upsert_keeps_the_id_given_in_the_document(
+    store: Store,
+) -> None:
+    # The embedded server ignores the filter's _id on an upserting replace, so
+    # replacements always carry their _id (found by the matcher's author).
+    docs = store.db["replaced"]
+    for _ in range(2):
+        await docs.replace_one({"_id": "r1"}, {"_id": "r1", "v": 1}, upsert=True)
+    assert [d async for d in docs.find({})] == [{"_id": "r1", "v": 1}]
+
+
+async def test_or_and_missing_fields_match_for_leases(store: Store) -> None:
+    leases = store.db["leases"]
+    await leases.insert_many([{"_id": "a", "until": "2020"}, {"_id": "b"}])
+    expired_or_free = {"$or": [{"until": {"$lt": "2021"}}, {"until": None}]}
+    found = [d["_id"] async for d in leases.find(expired_or_free)]
+    assert sorted(found) == ["a", "b"]
+    assert await leases.find_one({"_id": "a", "until": {"$lt": "2019"}}) is None
+
+
+async def test_in_matches_array_elements(store: Store) -> None:
+    parked = store.db["parked"]
+    await parked.insert_one({"_id": "p", "waiting": ["crm:product:1", "crm:contact:2"]})
+    found = await parked.find_one({"waiting": {"$in": ["crm:contact:2", "x"]}})
+    assert found is not None
+    assert await parked.find_one({"waiting": {"$in": ["x"]}}) is None
+
+
+async def test_partial_unique_index_allows_many_missing_values(store: Store) -> None:
+    await store.ensure_indexes(
+        [
+            IndexSpec(
+                "partial",
+                (("qbo_id", 1),),
+                unique=True,
+                options={"partialFilterExpression": {"qbo_id": {"$type": "string"}}},
+            )
+        ]
+    )
+    partial = store.db["partial"]
+    await partial.insert_many([{"_id": 1, "qbo_id": None}, {"_id": 2, "qbo_id": None}])
+    await partial.insert_one({"_id": 3, "qbo_id": "q"})
+    with pytest.raises(DuplicateKeyError):
+        await partial.insert_one({"_id": 4, "qbo_id": "q"})
