@@ -11,7 +11,7 @@ from typing import Any
 from pymongo import UpdateOne
 
 from common.bus import Bus, Consumer, DeadLetters, QueueSpec
-from common.inbox import INBOX_INDEXES, Inbox
+from common.inbox import Inbox, inbox_indexes
 from common.messages import Envelope, Version
 from common.settings import Settings
 from common.store import open_store
@@ -25,7 +25,7 @@ def rate(count: int, seconds: float) -> float:
 async def bus_throughput(settings: Settings, count: int) -> dict[str, Any]:
     """Persistent, confirmed publishes; consumes with inbox check + mark + ack."""
     store = await open_store(settings)
-    await store.ensure_indexes(INBOX_INDEXES)
+    await store.ensure_indexes(inbox_indexes(store))
     bus = Bus(settings)
     await bus.connect()
     received = 0

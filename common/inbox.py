@@ -7,7 +7,7 @@ retry schedule, short enough to keep the collection small.
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
@@ -19,6 +19,19 @@ INBOX_TTL_SECONDS = 7 * 24 * 3600
 INBOX_INDEXES = [
     IndexSpec(INBOX, (("at", 1),), expire_after_seconds=INBOX_TTL_SECONDS),
 ]
+# Where TTL indexes are costly (the embedded server), a plain index and
+# `expire_inbox` run periodically by the runtime.
+INBOX_SWEPT_INDEXES = [IndexSpec(INBOX, (("at", 1),), name="inbox_at_swept")]
+
+
+def inbox_indexes(store: Store) -> list[IndexSpec]:
+    return INBOX_INDEXES if store.ttl_indexes_are_cheap else INBOX_SWEPT_INDEXES
+
+
+async def expire_inbox(store: Store, older_than: float = INBOX_TTL_SECONDS) -> int:
+    cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
+    result = await store.db[INBOX].delete_many({"at": {"$lt": cutoff}})
+    return int(result.deleted_count)
 
 
 class Inbox:

@@ -23,7 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from common.bus import DEAD_LETTER_INDEXES, Bus, Consumer, DeadLetters, QueueSpec
 from common.bus.consumer import Handler
-from common.inbox import INBOX_INDEXES, Inbox
+from common.inbox import Inbox, expire_inbox, inbox_indexes
 from common.logging import configure_logging
 from common.metrics import Metrics
 from common.settings import Settings
@@ -69,7 +69,8 @@ class ServiceContext:
 
 # A composition root may return what it built (tests reach into it).
 Build = Callable[[ServiceContext], Awaitable[object]]
-COMMON_INDEXES: list[IndexSpec] = [*INBOX_INDEXES, *DEAD_LETTER_INDEXES]
+COMMON_INDEXES: list[IndexSpec] = [*DEAD_LETTER_INDEXES]
+INBOX_SWEEP_SECONDS = 3600
 
 
 class ServiceRunner:
@@ -87,7 +88,7 @@ class ServiceRunner:
     async def start(self, port: int | None = None) -> None:
         settings = self.settings
         store = await open_store(settings, share=True)
-        await store.ensure_indexes(COMMON_INDEXES)
+        await store.ensure_indexes([*COMMON_INDEXES, *inbox_indexes(store)])
         bus = Bus(settings)
         await bus.connect()
         metrics = Metrics(self.name)
@@ -110,6 +111,8 @@ class ServiceRunner:
         http.router.add_get("/metrics", self._metrics)
         for consumer in context.consumers:
             await consumer.start()
+        if not store.ttl_indexes_are_cheap:
+            context.background.append(lambda: _sweep_inbox(store))
         for job in context.background:
             self._tasks.append(asyncio.create_task(job()))
         self._http_runner = web.AppRunner(http, access_log=None)
@@ -178,6 +181,16 @@ class ServiceRunner:
             return web.Response(status=503)
         body = generate_latest(self.context.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def _sweep_inbox(store: Store) -> None:
+    while True:
+        try:
+            expired = await expire_inbox(store)
+            log.debug("inbox_expired", count=expired)
+        except Exception as exc:  # the store is away: next round
+            log.warning("inbox_expiry_failed", error=repr(exc))
+        await asyncio.sleep(INBOX_SWEEP_SECONDS)
 
 
 def run_service(name: str, build: Build, settings: Settings | None = None) -> None:

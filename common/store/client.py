@@ -45,6 +45,15 @@ class Store:
     client: AsyncMongoClient[Document]
     db: AsyncDatabase[Document]
     embedded: EmbeddedMongo | None = None
+    server: str = "mongodb"  # or "nx_27017": the embedded MongoDB-wire server
+
+    @property
+    def ttl_indexes_are_cheap(self) -> bool:
+        """Real MongoDB expires documents in the background. The embedded
+        server checks a TTL collection on every read (a find gets slower as
+        the collection grows: 1 ms at 500 entries, 9 ms at 6,000), so there
+        expiry is done by a periodic delete instead."""
+        return self.server != "nx_27017"
 
     async def ping(self) -> bool:
         try:
@@ -108,4 +117,10 @@ async def open_store(
         url, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000
     )
     db = client[database or settings.mongodb_database]
-    return Store(client=client, db=db, embedded=embedded)
+    info = await client.admin.command("buildInfo")
+    return Store(
+        client=client,
+        db=db,
+        embedded=embedded,
+        server=str(info.get("process") or "mongodb"),
+    )
