@@ -6,7 +6,9 @@ import asyncio
 import os
 import signal
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -240,4 +242,45 @@ async def test_backfill_of_5000_killed_halfway_resumes_to_completion(
         f"qbo backfill of 5000 customers, page 500, killed after page 4: "
         f"{calls} API calls, {calls / 5000:.4f} per record, "
         f"{sum(seen.values()) - len(seen)} change events published twice\n"
+    )
+
+
+def _calls(stats: dict[str, Any], suffix: str) -> int:
+    return sum(c for p, c in stats["by_path"].items() if p.endswith(suffix))
+
+
+async def test_poll_past_the_cdc_window_pages_a_query_instead(
+    running: Running, qbo_sandbox: Sandbox, store: Store, gateway_settings: Settings
+) -> None:
+    await qbo_sandbox.reset(customers=30, history_days=20)
+    await connect(store, gateway_settings, qbo_sandbox.creds)
+    await Cursors(store).advance_watermark(
+        TENANT, "qbo", "*", datetime.now(UTC) - timedelta(days=40), 0
+    )
+    await qbo_sandbox.admin("DELETE", "stats")
+    await running.gateway.reads.poll(task("poll", "*"))
+    stats = await qbo_sandbox.stats()
+    assert _calls(stats, "/cdc") == 0  # CDC refuses more than 30 days back
+    assert _calls(stats, "/query") >= 5  # one per entity at least
+    await wait_for(lambda: holds(len(running.probe.of("change", "customer")) == 30))
+
+
+async def test_poll_over_the_cdc_cap_reads_the_rest_by_query(
+    running: Running, qbo_sandbox: Sandbox, store: Store, gateway_settings: Settings
+) -> None:
+    await qbo_sandbox.reset(customers=1100, history_days=1)
+    await connect(store, gateway_settings, qbo_sandbox.creds)
+    await Cursors(store).advance_watermark(
+        TENANT, "qbo", "*", datetime.now(UTC) - timedelta(days=3), 0
+    )
+    await qbo_sandbox.admin("DELETE", "stats")
+    await running.gateway.reads.poll(task("poll", "*"))
+    stats = await qbo_sandbox.stats()
+    assert _calls(stats, "/cdc") == 1
+    assert _calls(stats, "/query") == 2  # 1000 + 100 customers, by query
+    await wait_for(
+        lambda: holds(
+            len({e.external_id for e in running.probe.of("change", "customer")}) == 1100
+        ),
+        seconds=30,
     )
