@@ -22,7 +22,9 @@ from common.gateway.cursors import Cursors
 from common.messages import Envelope, Version
 from common.records import CanonicalRecord
 from services.crm_gateway.client import Page, ZohoClient, parse_time
+from services.crm_gateway.fieldmaps import FieldMaps, extra_fields
 from services.crm_gateway.modules import MODULES, ModuleSpec, spec_of
+from services.crm_gateway.translation import FieldMap
 
 log = structlog.get_logger(__name__)
 
@@ -38,16 +40,23 @@ def derived_id(*parts: str) -> uuid.UUID:
 
 
 class Reads:
-    def __init__(self, client: ZohoClient, bus: Bus, cursors: Cursors) -> None:
+    def __init__(
+        self,
+        client: ZohoClient,
+        bus: Bus,
+        cursors: Cursors,
+        field_maps: FieldMaps | None = None,
+    ) -> None:
         self.client = client
         self.bus = bus
         self.cursors = cursors
+        self.field_maps = field_maps or FieldMaps(None)
 
     # -- translation -----------------------------------------------------------
     def translate(
-        self, spec: ModuleSpec, data: dict[str, Any]
+        self, spec: ModuleSpec, data: dict[str, Any], field_map: FieldMap | None = None
     ) -> tuple[CanonicalRecord, Version]:
-        return spec.from_zoho()(data)
+        return spec.from_zoho()(data, field_map)
 
     def change(
         self,
@@ -94,13 +103,16 @@ class Reads:
         return [record for record in found if record is not None]
 
     def _translated(
-        self, spec: ModuleSpec, rows: Sequence[dict[str, Any]]
+        self,
+        spec: ModuleSpec,
+        rows: Sequence[dict[str, Any]],
+        field_map: FieldMap | None = None,
     ) -> tuple[list[tuple[str, CanonicalRecord, Version]], list[str]]:
         good: list[tuple[str, CanonicalRecord, Version]] = []
         bad: list[str] = []
         for row in rows:
             try:
-                record, version = self.translate(spec, row)
+                record, version = self.translate(spec, row, field_map)
             except ValueError as exc:
                 log.error("record_untranslatable", entity=spec.entity, error=str(exc))
                 bad.append(f"{row.get('id')}: {exc}")
@@ -114,15 +126,19 @@ class Reads:
         ids = [envelope.external_id] if envelope.external_id else []
         ids += [str(i) for i in envelope.payload.get("ids") or [] if str(i) not in ids]
         source = str(envelope.payload.get("source") or "fetch")
+        field_map = await self.field_maps.of(envelope.tenant, spec.entity)
         if spec.line_items:
             rows = await self._full_records(
                 envelope.tenant, spec, [{"id": i} for i in ids]
             )
         else:
             rows = await self.client.get_many(
-                envelope.tenant, spec.module, ids, spec.list_fields
+                envelope.tenant,
+                spec.module,
+                ids,
+                (*spec.list_fields, *extra_fields(field_map)),
             )
-        good, bad = self._translated(spec, rows)
+        good, bad = self._translated(spec, rows, field_map)
         changes = [
             self.change(envelope, spec, rid, source=source, record=rec, version=ver)
             for rid, rec, ver in good
@@ -175,11 +191,12 @@ class Reads:
         # If-Modified-Since is strict (>): step back a second to read >=.
         header = since - timedelta(seconds=1)
         token: str | None = None
+        field_map = await self.field_maps.of(tenant, spec.entity)
         for _ in range(POLL_PAGES):
             page = await self.client.list_page(
                 tenant,
                 spec.module,
-                fields=spec.list_fields,
+                fields=(*spec.list_fields, *extra_fields(field_map)),
                 since=header,
                 sort_by="Modified_Time",
                 sort_order="asc",
@@ -188,7 +205,7 @@ class Reads:
             if not page.records:
                 return False
             rows = await self._full_records(tenant, spec, page.records)
-            good, _bad = self._translated(spec, rows)
+            good, _bad = self._translated(spec, rows, field_map)
             await self.bus.publish_many(
                 [
                     self.change(
@@ -279,10 +296,11 @@ class Reads:
         total = cursor.get("total")
         if done_pages == 0:
             total = await self.client.count(tenant, spec.module)
+        field_map = await self.field_maps.of(tenant, spec.entity)
         page = await self.client.list_page(
             tenant,
             spec.module,
-            fields=spec.list_fields,
+            fields=(*spec.list_fields, *extra_fields(field_map)),
             since=since if since_text else None,
             sort_by="id",
             sort_order="asc",
@@ -290,7 +308,7 @@ class Reads:
             page_token=position.get("page_token"),
         )
         rows = await self._full_records(tenant, spec, page.records)
-        good, _bad = self._translated(spec, rows)
+        good, _bad = self._translated(spec, rows, field_map)
         await self.bus.publish_many(
             [
                 self.change(

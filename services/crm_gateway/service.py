@@ -35,6 +35,7 @@ from services.crm_gateway import webhooks
 from services.crm_gateway.channels import Channels
 from services.crm_gateway.client import DEFAULT_TIMEOUT, ZohoClient
 from services.crm_gateway.errors import classify
+from services.crm_gateway.fieldmaps import FieldMaps
 from services.crm_gateway.oauth import Authorisations, ZohoOAuth, callback_route
 from services.crm_gateway.reads import Reads
 from services.crm_gateway.writes import LINGER_SECONDS, Writes
@@ -117,8 +118,8 @@ def make_gateway(
         tokens=tokens,
         limits=rate_limits,
         client=client,
-        reads=Reads(client, bus, Cursors(store)),
-        writes=Writes(client, linger=linger),
+        reads=Reads(client, bus, Cursors(store), FieldMaps(connections)),
+        writes=Writes(client, linger=linger, field_maps=FieldMaps(connections)),
         channels=Channels(
             client,
             connections,

@@ -29,8 +29,9 @@ from common.messages import Envelope, Version, WriteCommand, WriteOutcome
 from common.records import CanonicalRecord, Party
 from services.crm_gateway.client import MAX_WRITE, ZohoClient, criteria_in, parse_time
 from services.crm_gateway.errors import record_verdict
+from services.crm_gateway.fieldmaps import FieldMaps
 from services.crm_gateway.modules import MODULES, ModuleSpec, spec_of
-from services.crm_gateway.translation import markers_to_zoho
+from services.crm_gateway.translation import FieldMap, markers_to_zoho
 
 log = structlog.get_logger(__name__)
 
@@ -66,8 +67,15 @@ def marker_values(spec: ModuleSpec, markers: dict[str, str | None]) -> dict[str,
 
 
 class Writes:
-    def __init__(self, client: ZohoClient, *, linger: float = LINGER_SECONDS) -> None:
+    def __init__(
+        self,
+        client: ZohoClient,
+        *,
+        linger: float = LINGER_SECONDS,
+        field_maps: FieldMaps | None = None,
+    ) -> None:
         self.client = client
+        self.field_maps = field_maps or FieldMaps(None)
         self.creates: Batcher[Key, Job, Envelope] = Batcher(
             self._flush_creates, max_size=MAX_WRITE, linger=linger
         )
@@ -87,15 +95,16 @@ class Writes:
         if command.deactivate and spec.deactivate_field is None:
             return [self._unsupported_deactivate(envelope, command, spec)]
         record = await self._record(envelope, spec, command)
+        field_map = await self.field_maps.of(envelope.tenant, spec.entity)
         if external_id is None:
             if record is None:
                 raise PermanentError("a create needs a record, not only markers")
-            body = self._body(spec, record, command, None)
+            body = self._body(spec, record, command, None, field_map)
             return [
                 await self.creates.submit(key, Job(envelope, command, body, record))
             ]
         body = (
-            self._body(spec, record, command, external_id)
+            self._body(spec, record, command, external_id, field_map)
             if record is not None
             else {"id": external_id, **marker_values(spec, command.markers)}
         )
@@ -121,12 +130,15 @@ class Writes:
         record: CanonicalRecord,
         command: WriteCommand,
         external_id: str | None,
+        field_map: FieldMap | None = None,
     ) -> dict[str, Any]:
         fields = command.fields if external_id else ()
         if external_id and fields and isinstance(record, Party) and record.account_id:
             fields = (*fields, "account_id")
         try:
-            body = spec.to_zoho()(record, fields=fields, existing_id=external_id)
+            body = spec.to_zoho()(
+                record, fields=fields, existing_id=external_id, field_map=field_map
+            )
         except ValueError as exc:
             raise PermanentError(f"cannot write {spec.module}: {exc}") from exc
         return {**body, **marker_values(spec, command.markers)}

@@ -58,7 +58,7 @@ class QboReads:
     async def _field_map(self, tenant: str, entity: str) -> FieldMap | None:
         connection = await self.connections.get(tenant)
         maps = (connection.settings if connection else {}).get("field_maps", {})
-        raw = maps.get(entity)
+        raw = maps.get("qbo", {}).get(entity)
         return FieldMap.model_validate(raw) if raw else None
 
     def _change(

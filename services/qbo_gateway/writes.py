@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
@@ -57,6 +57,7 @@ class Pending:
     envelope: Envelope
     command: WriteCommand
     entity: QboEntity
+    field_map: FieldMap | None = None  # the tenant's extra fields, per batch
 
     @property
     def is_create(self) -> bool:
@@ -101,6 +102,7 @@ class QboWrites:
     ) -> list[Envelope | BaseException]:
         tenant, _ = key
         context = await self._context(tenant, batch[0].entity)
+        batch = [replace(p, field_map=context.field_map) for p in batch]
         results: dict[int, Envelope | BaseException] = {}
         creates = [i for i, p in enumerate(batch) if p.is_create]
         await self._recheck_creates(tenant, batch, creates, results)
@@ -165,7 +167,7 @@ class QboWrites:
             command = pending.command.model_copy(
                 update={"base_sequence": tokens[str(record_id)]}
             )
-            updated[index] = Pending(pending.envelope, command, pending.entity)
+            updated[index] = replace(pending, command=command)
         return updated
 
     async def _recheck_creates(
@@ -278,7 +280,7 @@ class QboWrites:
             command = pending.command.model_copy(
                 update={"base_sequence": int(current["SyncToken"])}
             )
-            operation = self._operation(Pending(envelope, command, entity), context)
+            operation = self._operation(replace(pending, command=command), context)
             body = operation[entity.api]
             try:
                 row = await self.client.write(
@@ -329,7 +331,7 @@ class QboWrites:
     def _written(
         self, pending: Pending, row: dict[str, Any], *, linked_existing: bool = False
     ) -> Envelope:
-        record, version = pending.entity.from_api(row, None)
+        record, version = pending.entity.from_api(row, pending.field_map)
         outcome = WriteOutcome(
             ok=True,
             idempotency_key=pending.command.idempotency_key,
@@ -366,7 +368,7 @@ class QboWrites:
     async def _context(self, tenant: str, entity: QboEntity) -> WriteContext:
         connection = await self.connections.get(tenant)
         settings = connection.settings if connection else {}
-        raw_map = settings.get("field_maps", {}).get(entity.bus)
+        raw_map = settings.get("field_maps", {}).get("qbo", {}).get(entity.bus)
         income = await self._income_account(tenant) if entity.api == "Item" else None
         return WriteContext(
             field_map=FieldMap.model_validate(raw_map) if raw_map else None,

@@ -10,7 +10,10 @@ import asyncio
 
 import pytest
 
-from tests.e2e.system import System
+from common.connections import Connections
+from common.crypto import TokenCipher
+from common.store import Store
+from tests.e2e.system import TENANT, System
 from tests.support import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -151,3 +154,51 @@ async def test_an_invoice_waits_for_its_contact_and_products_then_syncs(
     assert str(qbo_invoice["TotalAmt"]) in ("2401", "2401.0", "2401.00")
     product = await system.zoho.get("Products", product_id)
     assert product["QuickBooks_Item_Id"] == item["Id"]
+
+
+async def test_a_connections_own_field_mapping_carries_an_extra_field(
+    system: System, store: Store
+) -> None:
+    connections = Connections(store, TokenCipher(system.settings.secret_key))
+    connection = await connections.require(TENANT)
+    await connections.save(
+        connection.model_copy(
+            update={
+                "settings": {
+                    "field_maps": {
+                        "crm": {
+                            "contact": {
+                                "links": [{"api_field": "Title", "custom_key": "title"}]
+                            }
+                        },
+                        "qbo": {
+                            "customer": {
+                                "links": [{"api_field": "Notes", "custom_key": "note"}]
+                            }
+                        },
+                    },
+                    "field_mapping": {
+                        "contact": {
+                            "extra": [{"crm": "custom.title", "qbo": "custom.note"}]
+                        }
+                    },
+                }
+            }
+        )
+    )
+    await system.zoho.insert(
+        "Contacts",
+        {
+            "Last_Name": "Hamilton",
+            "Email": "margaret@mit.edu",
+            "Title": "Director of Software Engineering",
+        },
+    )
+
+    async def carried() -> bool:
+        customer = await qbo_customer_with_email(system, "margaret@mit.edu")
+        return customer is not None and customer.get("Notes") == (
+            "Director of Software Engineering"
+        )
+
+    await wait_for(carried, seconds=30)
