@@ -55,7 +55,11 @@ class Settings(BaseSettings):
     qbo_batch_per_minute: float = Field(default=40, gt=0)
     qbo_throttle_pause: float = Field(default=60.0, ge=0)
 
-    # Zoho CRM: API limits per org and process, and where Zoho reaches us
+    # Zoho CRM: the app's OAuth credentials (API console), limits, callbacks
+    zoho_client_id: str | None = None
+    zoho_client_secret: SecretStr | None = None
+    zoho_redirect_uri: str = "http://127.0.0.1:8081/oauth/zoho/callback"
+    zoho_accounts_url: str = "https://accounts.zoho.com"
     zoho_requests_per_minute: float = Field(default=1200, gt=0)
     zoho_concurrency: int = Field(default=20, ge=1)
     crm_gateway_public_url: str | None = None

@@ -23,6 +23,7 @@ from common.connections import Connections, SystemCredentials
 from common.crypto import TokenCipher
 from common.errors import RetriableError
 from common.gateway.tokens import InvalidGrant, TokenGrant
+from common.settings import Settings
 from common.store import Store
 from common.store.times import stored_now
 
@@ -183,6 +184,31 @@ class Authorisations:
 
 
 Connected = Callable[[str], Awaitable[None]]
+
+
+def start_route(
+    settings: Settings, authorisations: Authorisations
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """``GET /oauth/zoho/start?tenant=T``: off to Zoho's consent page."""
+
+    async def start(request: web.Request) -> web.Response:
+        tenant = request.query.get("tenant", "").strip()
+        if not tenant:
+            return web.Response(status=400, text="?tenant=<name> is required")
+        if not settings.zoho_client_id or settings.zoho_client_secret is None:
+            return web.Response(
+                status=503, text="ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET are not set"
+            )
+        url = await authorisations.begin(
+            tenant,
+            client_id=settings.zoho_client_id,
+            client_secret=settings.zoho_client_secret.get_secret_value(),
+            accounts_server=settings.zoho_accounts_url,
+            redirect_uri=settings.zoho_redirect_uri,
+        )
+        raise web.HTTPFound(url)
+
+    return start
 
 
 def callback_route(

@@ -36,7 +36,12 @@ from services.crm_gateway.channels import Channels
 from services.crm_gateway.client import DEFAULT_TIMEOUT, ZohoClient
 from services.crm_gateway.errors import classify
 from services.crm_gateway.fieldmaps import FieldMaps
-from services.crm_gateway.oauth import Authorisations, ZohoOAuth, callback_route
+from services.crm_gateway.oauth import (
+    Authorisations,
+    ZohoOAuth,
+    callback_route,
+    start_route,
+)
 from services.crm_gateway.reads import Reads
 from services.crm_gateway.writes import LINGER_SECONDS, Writes
 
@@ -44,6 +49,7 @@ log = structlog.get_logger(__name__)
 
 SERVICE = "crm_gateway"
 CALLBACK_PATH = "/oauth/zoho/callback"
+START_PATH = "/oauth/zoho/start"
 
 
 def zoho_limits(settings: Settings) -> LimitSpec:
@@ -184,6 +190,9 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
     )
     context.http.router.add_post(
         webhooks.PATH, webhooks.webhook_route(gateway.connections, context.bus)
+    )
+    context.http.router.add_get(
+        START_PATH, start_route(context.settings, gateway.authorisations)
     )
     context.http.router.add_get(
         CALLBACK_PATH,
