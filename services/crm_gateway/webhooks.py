@@ -20,6 +20,7 @@ from aiohttp import web
 from common.bus import Bus
 from common.connections import Connections
 from common.crypto import constant_time_equals
+from common.gateway.bodies import BodyTooLarge, read_limited
 from common.messages import Envelope
 from services.crm_gateway.modules import ENTITY_OF_MODULE
 from services.crm_gateway.reads import derived_id
@@ -37,16 +38,10 @@ class BadCallback(Exception):
 
 
 async def read_body(request: web.Request) -> bytes:
-    if (request.content_length or 0) > MAX_BODY:
-        raise BadCallback(413, "body too large")
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY:  # a chunked body announces no length
-            raise BadCallback(413, "body too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_limited(request, MAX_BODY)
+    except BodyTooLarge:
+        raise BadCallback(413, "body too large") from None
 
 
 def parse(body: bytes) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from services.matcher.markers import FETCH_PRODUCT_DETAILS
 from services.matcher.matchkeys import match_keys
 from services.matcher.model import MirrorEntry, version_key
 from services.matcher.pairs import sync_pair
-from services.matcher.resume import resume_parked
+from services.matcher.resume import parked_entry, resume_parked, settle_parked
 
 
 async def on_change(ctx: Context) -> list[Envelope]:
@@ -66,8 +66,16 @@ async def on_change(ctx: Context) -> list[Envelope]:
         )
         raise
     out = await commit(ctx, step)
-    if step.link is not None:
-        out += await resume_parked(ctx, step.link)
+    if step.went_again:
+        await settle_parked(ctx, kind, parked_entry(ctx, mirror), step)
+    link = step.link
+    if link is None and kind in ("contact", "product"):
+        # Nothing to save (an echo, say), but documents may still wait on it:
+        # resuming is idempotent, and this makes any change of a dependency
+        # (a redelivery, a forced re-read) finish what an earlier one missed.
+        link = await ctx.repo.link_of(ctx.tenant, kind, env.system, env.external_id)
+    if link is not None:
+        out += await resume_parked(ctx, link)
     return out
 
 

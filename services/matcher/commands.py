@@ -1,9 +1,18 @@
-"""``command.<system>.<entity>``: an operator's request about one record.
+"""``command.<system>.<entity>``: an operator's or the scheduler's request.
 
-Payload ``{"action": "force_sync"}`` (the console's "sync now"): the record
-is marked forced in the mirror and re-read from its system (``fetch.*``);
-when that change arrives it is synced to the other side in full, even if
-nothing changed since the last sync.
+Actions (payload ``{"action": ...}``):
+
+- ``force_sync`` (the console's "sync now"), ``external_id`` required: the
+  record is marked forced in the mirror and re-read from its system
+  (``fetch.*``); when that change arrives it is synced to the other side in
+  full, even if nothing changed since the last sync.
+- ``sweep`` (the scheduler, every tick, per tenant and active side; entity
+  ``*``, no ``external_id``): the safety net under the event-driven path —
+  parked documents of ``<system>`` whose dependencies are linked now are
+  resumed, dependencies still missing after a while are fetched again, and
+  writes to ``<system>`` unconfirmed for too long have their link's outbox
+  published again. Optional ``refetch_after`` / ``resend_after`` (seconds).
+  See ``services/matcher/sweep.py``.
 """
 
 from __future__ import annotations
@@ -12,17 +21,24 @@ from common.errors import PermanentError
 from common.messages import Envelope
 from services.matcher.changes import forced_entry
 from services.matcher.context import Context, kind_of
+from services.matcher.sweep import sweep
 
-ACTIONS = ("force_sync",)
+ACTIONS = ("force_sync", "sweep")
 
 
 async def on_command(ctx: Context) -> list[Envelope]:
+    action = ctx.env.payload.get("action")
+    if action == "sweep":
+        return await sweep(ctx)
+    if action == "force_sync":
+        return await _force_sync(ctx)
+    raise PermanentError(f"unknown command {action!r}; expected one of {ACTIONS}")
+
+
+async def _force_sync(ctx: Context) -> list[Envelope]:
     env = ctx.env
-    action = env.payload.get("action")
-    if action not in ACTIONS:
-        raise PermanentError(f"unknown command {action!r}; expected one of {ACTIONS}")
-    if not env.external_id:
-        raise PermanentError("force_sync needs the record's external_id")
+    if not env.external_id or env.entity == "*":
+        raise PermanentError("force_sync needs the record's entity and external_id")
     current = await ctx.repo.mirror(ctx.tenant, env.system, env.entity, env.external_id)
     if current is None or not current.forced:
         await ctx.repo.save_mirror(

@@ -31,13 +31,20 @@ def entity_on(kind: str, system: str) -> str:
 
 @dataclass
 class Step:
-    """The outcome of one decision: the link to save, messages, audit entries."""
+    """The outcome of one decision: the link to save, messages, audit entries.
+
+    ``replayed``: the input was seen before; ``out`` is the link's outbox
+    again and ``link`` is only for reference (``commit`` saves nothing).
+    ``went_again``: the document was parked by this run and then found its
+    dependencies linked after all, so its parked entry may be stale.
+    """
 
     link: Link | None = None
     out: list[Envelope] = field(default_factory=list)
     audits: list[AuditEntry] = field(default_factory=list)
     parked: bool = False
     replayed: bool = False
+    went_again: bool = False
 
 
 @dataclass
@@ -111,7 +118,9 @@ class Context:
 
     def outbox(self, messages: list[Envelope]) -> Outbox:
         return Outbox(
-            event=self.event, messages=[m.model_dump_json() for m in messages]
+            event=self.event,
+            messages=[m.model_dump_json() for m in messages],
+            at=self.now,
         )
 
 

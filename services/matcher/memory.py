@@ -114,6 +114,13 @@ class InMemoryRepository:
         del self.links[link.id]
         self.writes += 1
 
+    async def links_in_flight(self, tenant: str) -> list[Link]:
+        return [
+            link
+            for link in self.links.values()
+            if link.tenant == tenant and (link.state == "creating" or link.pending)
+        ]
+
     async def park(self, parked: Parked) -> None:
         self.parked[parked.id] = parked
         self.writes += 1
@@ -125,6 +132,19 @@ class InMemoryRepository:
             for p in self.parked.values()
             if p.tenant == tenant and wanted.intersection(p.waiting)
         ]
+
+    async def parked_of(self, tenant: str, system: str) -> list[Parked]:
+        return [
+            p for p in self.parked.values() if (p.tenant, p.system) == (tenant, system)
+        ]
+
+    async def update_parked(self, parked_id: str, changes: dict[str, Any]) -> bool:
+        current = self.parked.get(parked_id)
+        if current is None:
+            return False
+        self.parked[parked_id] = current.model_copy(update=changes)
+        self.writes += 1
+        return True
 
     async def unpark(self, parked: Parked) -> None:
         if self.parked.pop(parked.id, None) is not None:

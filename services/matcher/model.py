@@ -84,6 +84,7 @@ class Outbox(Model):
 
     event: str
     messages: list[str] = Field(default_factory=list)
+    at: str = ""  # when it was stored (or last re-sent by a sweep); stored time
 
 
 class Link(Model):
@@ -128,7 +129,15 @@ class Parked(Model):
     external_id: str
     waiting: list[str]
     since: str
-    resumed_by: str | None = None  # the message that resumed it, until confirmed
+    # The last message that resumed it and wrote its link; the entry is kept
+    # until the document's own write is confirmed, so a redelivery of that
+    # message finds it again and replays the document's outbox.
+    resumed_by: str | None = None
+    # The sweep's re-requests of its missing dependencies: when, by which
+    # message (its redelivery sends them again), and how often (backoff).
+    fetched_at: str | None = None
+    fetched_by: str | None = None
+    refetches: int = 0
 
     @property
     def id(self) -> str:

@@ -31,6 +31,7 @@ INDEXES = [
         name="link_qbo_id",
         options={"partialFilterExpression": {"qbo_id": {"$type": "string"}}},
     ),
+    IndexSpec("matcher_links", (("tenant", 1), ("state", 1)), name="link_state"),
     IndexSpec("matcher_links", (("pending.crm.key", 1),), name="link_pending_crm"),
     IndexSpec("matcher_links", (("pending.qbo.key", 1),), name="link_pending_qbo"),
     IndexSpec(
@@ -130,6 +131,17 @@ class MongoRepository:
         if result.deleted_count != 1:
             raise StaleWrite(f"link {link.id} changed concurrently")
 
+    async def links_in_flight(self, tenant: str) -> list[Link]:
+        query = {
+            "tenant": tenant,
+            "$or": [
+                {"state": "creating"},
+                {"pending.crm.key": {"$exists": True}},
+                {"pending.qbo.key": {"$exists": True}},
+            ],
+        }
+        return [_link(doc) async for doc in self.links.find(query)]
+
     async def park(self, parked: Parked) -> None:
         # _id in the replacement too: the embedded server's upsert ignores the filter's
         doc = {"_id": parked.id, **parked.model_dump(mode="json")}
@@ -141,6 +153,19 @@ class MongoRepository:
             Parked.model_validate(_strip_id(doc))
             async for doc in self.parked.find(query)
         ]
+
+    async def parked_of(self, tenant: str, system: str) -> list[Parked]:
+        query = {"tenant": tenant, "system": system}
+        return [
+            Parked.model_validate(_strip_id(doc))
+            async for doc in self.parked.find(query)
+        ]
+
+    async def update_parked(self, parked_id: str, changes: dict[str, Any]) -> bool:
+        # No upsert: an entry unparked meanwhile stays gone. Times are stored
+        # strings (the embedded server turns a $set datetime into one anyway).
+        result = await self.parked.update_one({"_id": parked_id}, {"$set": changes})
+        return bool(result.matched_count == 1)
 
     async def unpark(self, parked: Parked) -> None:
         await self.parked.delete_one({"_id": parked.id})

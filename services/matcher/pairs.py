@@ -24,6 +24,7 @@ from services.matcher.views import View, view_of
 from services.matcher.writes import build_write
 
 REFUSED_BY_KEY = {"contact": "email", "product": "name", "vendor": "name"}
+PARK_RECHECKS = 3  # park → linked meanwhile → decide again, at most this often
 
 
 async def sync_pair(
@@ -36,13 +37,44 @@ async def sync_pair(
     link: Link | None = None,
 ) -> Step:
     """Decide what ``mirror``'s latest version means for the other side."""
+    given = link is not None
     if link is None:
         link = await ctx.repo.link_of(ctx.tenant, kind, system, mirror.external_id)
     if link is not None and link.outbox is not None and link.outbox.event == ctx.event:
-        return Step(out=replay(link.outbox), replayed=True)
-    view = await view_of(ctx, kind, system, mirror)
-    if view.missing:
-        return await park(ctx, kind, system, mirror, view.missing)
+        return Step(link=link, out=replay(link.outbox), replayed=True)
+    went_again = False
+    for _ in range(PARK_RECHECKS):
+        view = await view_of(ctx, kind, system, mirror)
+        if not view.missing:
+            break
+        parked = await park(ctx, kind, system, mirror, view.missing)
+        if parked is not None:
+            return parked
+        # Its dependencies linked while it was being parked: decide again
+        # now, with the document's link as it is now (a concurrent resume
+        # may have written it meanwhile).
+        if not given:
+            link = await ctx.repo.link_of(ctx.tenant, kind, system, mirror.external_id)
+        went_again = True
+    else:
+        raise StaleWrite(
+            f"{mirror.entity} {mirror.external_id}: its dependencies keep "
+            "changing while it is parked; going again"
+        )
+    step = await _decide(ctx, kind, system, mirror, view, forced, link)
+    step.went_again = went_again
+    return step
+
+
+async def _decide(
+    ctx: Context,
+    kind: str,
+    system: str,
+    mirror: MirrorEntry,
+    view: View,
+    forced: bool,
+    link: Link | None,
+) -> Step:
     if link is None:
         resolved = await _identify(ctx, kind, system, mirror, view)
         if not isinstance(resolved, Link):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from common.errors import RetriableError
 from services.matcher.context import Context, Step
 from services.matcher.model import MirrorEntry, Parked
 from services.matcher.references import Dependency, missing
@@ -11,8 +10,15 @@ from services.matcher.views import dependency_links
 
 async def park(
     ctx: Context, kind: str, system: str, mirror: MirrorEntry, lacking: list[Dependency]
-) -> Step:
-    """Park the document and request every missing dependency not yet in flight."""
+) -> Step | None:
+    """Park the document and request every missing dependency not yet in flight.
+
+    Returns None when every dependency turned out linked once the entry was
+    stored: the link completed after our look and before this park, so its
+    resume scan may have missed us; the caller decides the document again
+    in the same message (never a raise: on the resume path that would abort
+    the whole ``written.*`` handler after its own link was committed).
+    """
     await ctx.repo.park(
         Parked(
             tenant=ctx.tenant,
@@ -23,14 +29,8 @@ async def park(
             since=ctx.now,
         )
     )
-    # The link may have completed after our look and before this park was
-    # stored; its resume scan would then have missed us. Look again: if
-    # nothing is lacking now, run the document again (the bus retries it).
     if not missing(lacking, await dependency_links(ctx, lacking)):
-        raise RetriableError(
-            f"{mirror.entity} {mirror.external_id}: its dependencies linked while "
-            "it was being parked; going again"
-        )
+        return None
     out = []
     for dep in lacking:
         in_flight = await ctx.repo.link_of(

@@ -5,7 +5,7 @@ connection settings live. ``mongo.MongoRepository`` and
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from common.errors import RetriableError
 from services.matcher.connection import ConnectionSettings
@@ -56,9 +56,23 @@ class Repository(Protocol):
 
     async def delete_link(self, link: Link) -> None: ...
 
+    async def links_in_flight(self, tenant: str) -> list[Link]:
+        """Links with a write not confirmed yet: state ``creating`` or any
+        ``pending`` entry (the sweep re-sends the old ones)."""
+        ...
+
     async def park(self, parked: Parked) -> None: ...
 
     async def parked_waiting_on(self, tenant: str, keys: list[str]) -> list[Parked]: ...
+
+    async def parked_of(self, tenant: str, system: str) -> list[Parked]:
+        """Every document of ``system`` parked for ``tenant`` (the sweep)."""
+        ...
+
+    async def update_parked(self, parked_id: str, changes: dict[str, Any]) -> bool:
+        """Set these fields of a parked entry only if it still exists (never
+        brings back an entry someone unparked meanwhile); True if it did."""
+        ...
 
     async def unpark(self, parked: Parked) -> None: ...
 

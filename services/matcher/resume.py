@@ -1,36 +1,141 @@
-"""Finishing parked documents the moment their dependencies link."""
+"""Finishing parked documents once their dependencies link.
+
+Any number of messages may resume the same parked document, at once or one
+after another, and any of them may be delivered again: the written.* and
+change.* of every dependency, their redeliveries, and the sweep. So a resume
+is idempotent and retry-safe:
+
+- the entry is never dropped because another message resumed it first; the
+  document's link decides (its outbox replays for the message that wrote it,
+  an in-flight create is left alone, a complete link with nothing pending
+  means done and the entry goes);
+- a lost compare-and-set (two resumes creating the same document's link) is
+  retried here, against the winner's link, a few times; the other parked
+  documents are still resumed, and only then is the race reported
+  (``StaleWrite``: the bus delivers the message again, and the redelivery
+  resumes again — replaying what this message wrote);
+- a document the target cannot take (``PermanentError``) is refused on its
+  own mirror entry, never by failing the dependency's message.
+"""
 
 from __future__ import annotations
 
+import structlog
+
+from common.errors import PermanentError
 from common.messages import Envelope
-from services.matcher.context import Context, commit, entity_on, kind_of
-from services.matcher.model import Link
+from services.matcher.context import Context, Step, commit, entity_on, kind_of
+from services.matcher.model import Link, MirrorEntry, Parked
 from services.matcher.pairs import sync_pair
+from services.matcher.ports import StaleWrite
+
+log = structlog.get_logger(__name__)
+
+RACE_RETRIES = 3  # per parked document and message
 
 
 async def resume_parked(ctx: Context, link: Link) -> list[Envelope]:
+    """Resume every document waiting on ``link`` (a contact or product)."""
     if link.kind not in ("contact", "product") or not link.complete:
         return []
     keys = [
         f"{system}:{entity_on(link.kind, system)}:{link.id_on(system)}"
         for system in ("crm", "qbo")
     ]
-    out: list[Envelope] = []
-    for parked in await ctx.repo.parked_waiting_on(ctx.tenant, keys):
-        if parked.resumed_by not in (None, ctx.event):
-            await ctx.repo.unpark(parked)  # resumed by an earlier message
-            continue
-        mirror = await ctx.repo.mirror(
-            ctx.tenant, parked.system, parked.entity, parked.external_id
+    waiting = await ctx.repo.parked_waiting_on(ctx.tenant, keys)
+    out, lost = await resume_all(ctx, waiting)
+    if lost:
+        raise StaleWrite(
+            f"resuming {', '.join(lost)} kept losing to concurrent writes; going again"
         )
-        if mirror is None or mirror.record is None or mirror.deleted:
-            await ctx.repo.unpark(parked)
-            continue
-        kind = kind_of(parked.system, parked.entity)
-        step = await sync_pair(ctx, kind, parked.system, mirror, forced=mirror.forced)
-        out += await commit(ctx, step)
-        if not step.parked:
-            # Kept until its own write is confirmed, so a redelivery of this
-            # message finds it again and replays the document's outbox.
-            await ctx.repo.park(parked.model_copy(update={"resumed_by": ctx.event}))
     return out
+
+
+async def resume_all(
+    ctx: Context, entries: list[Parked]
+) -> tuple[list[Envelope], list[str]]:
+    """Resume each entry (retrying a lost race against the winner's link);
+    returns what to publish and the ids of the entries that kept losing."""
+    out: list[Envelope] = []
+    lost: list[str] = []
+    for parked in entries:
+        for _ in range(RACE_RETRIES):
+            try:
+                out += await resume_one(ctx, parked)
+                break
+            except StaleWrite as exc:
+                log.info("resume_race", parked=parked.id, error=str(exc))
+        else:
+            lost.append(parked.id)
+    return out, lost
+
+
+async def resume_one(ctx: Context, parked: Parked) -> list[Envelope]:
+    mirror = await ctx.repo.mirror(
+        ctx.tenant, parked.system, parked.entity, parked.external_id
+    )
+    if mirror is None or mirror.record is None or mirror.deleted:
+        await ctx.repo.unpark(parked)
+        return []
+    kind = kind_of(parked.system, parked.entity)
+    try:
+        step = await sync_pair(ctx, kind, parked.system, mirror, forced=mirror.forced)
+    except PermanentError as exc:
+        await refuse(ctx, kind, mirror, exc.reason)
+        await ctx.repo.unpark(parked)  # its next change tries again
+        log.warning("resume_refused", parked=parked.id, reason=exc.reason)
+        return []
+    out = await commit(ctx, step)
+    if not step.parked:
+        await settle_parked(ctx, kind, parked, step)
+    return out
+
+
+async def settle_parked(ctx: Context, kind: str, parked: Parked, step: Step) -> None:
+    """After a decision that did not park the document: drop its entry when
+    nothing of it is in flight any more, else note who resumed it."""
+    link = step.link
+    if link is None:
+        link = await ctx.repo.link_of(
+            ctx.tenant, kind, parked.system, parked.external_id
+        )
+    if link is not None and (
+        link.state in ("deleted", "voided") or (link.complete and not link.pending)
+    ):
+        await ctx.repo.unpark(parked)
+    elif step.link is not None:
+        # Kept until its own write is confirmed (written.* unparks it), so a
+        # redelivery of this message finds it again and replays its outbox.
+        await ctx.repo.update_parked(parked.id, {"resumed_by": ctx.event})
+
+
+def parked_entry(ctx: Context, mirror: MirrorEntry) -> Parked:
+    """The key of ``mirror``'s parked entry (enough to unpark or update it)."""
+    return Parked(
+        tenant=ctx.tenant,
+        system=mirror.system,
+        entity=mirror.entity,
+        external_id=mirror.external_id,
+        waiting=[],
+        since=ctx.now,
+    )
+
+
+async def refuse(ctx: Context, kind: str, mirror: MirrorEntry, reason: str) -> None:
+    """A person must act on this record: say so on its mirror entry and audit."""
+    current = await ctx.repo.mirror(
+        ctx.tenant, mirror.system, mirror.entity, mirror.external_id
+    )
+    base = current if current is not None else mirror
+    await ctx.repo.save_mirror(
+        base.model_copy(update={"state": "refused", "reason": reason})
+    )
+    await ctx.repo.record_audit(
+        ctx.audit(
+            kind,
+            "refused",
+            key=mirror.id,
+            reason=reason,
+            **{f"{mirror.system}_id": mirror.external_id},
+        )
+    )

@@ -31,9 +31,9 @@ async def on_written(ctx: Context) -> list[Envelope]:
         ctx.tenant, env.system, outcome.idempotency_key
     )
     if link is None:
-        return []  # markers only, superseded by a later write, or applied already
+        return await _applied_already(ctx, kind)
     if link.outbox is not None and link.outbox.event == ctx.event:
-        return replay(link.outbox) + await resume_parked(ctx, link)
+        return await _again(ctx, link, kind)
     pending = link.pending[env.system]
     rest = {s: p for s, p in link.pending.items() if s != env.system}
     if not outcome.ok:
@@ -75,6 +75,30 @@ async def on_written(ctx: Context) -> list[Envelope]:
     if kind in DOCUMENTS:
         await _unpark_document(ctx, link)
     return out + await resume_parked(ctx, link)
+
+
+async def _applied_already(ctx: Context, kind: str) -> list[Envelope]:
+    """No link waits for this write: a markers-only write, one superseded by
+    a later write, or this very message delivered again after its link was
+    committed (something after that commit failed, say a resume that lost a
+    race). Finish what it started: its outbox again, and the resume."""
+    env = ctx.env
+    if env.external_id is None:
+        return []
+    link = await ctx.repo.link_of(ctx.tenant, kind, env.system, env.external_id)
+    if link is None:
+        return []
+    if link.outbox is not None and link.outbox.event == ctx.event:
+        return await _again(ctx, link, kind)
+    return await resume_parked(ctx, link)  # idempotent; cheap when none wait
+
+
+async def _again(ctx: Context, link: Link, kind: str) -> list[Envelope]:
+    """The redelivery of the message that last committed ``link``."""
+    assert link.outbox is not None
+    if kind in DOCUMENTS and link.complete:
+        await _unpark_document(ctx, link)
+    return replay(link.outbox) + await resume_parked(ctx, link)
 
 
 async def commit_link(

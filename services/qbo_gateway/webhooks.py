@@ -29,6 +29,7 @@ from aiohttp import web
 
 from common.bus import Bus
 from common.connections import Connection, Connections
+from common.gateway.bodies import BodyTooLarge, read_limited
 from common.messages import Envelope, Version
 from services.qbo_gateway.catalog import BY_API_NAME
 
@@ -177,11 +178,10 @@ class QboWebhook:
         signature = request.headers.get("intuit-signature")
         if not signature:
             return _problem(401, "missing intuit-signature")
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            return _problem(413, f"body over {MAX_BODY_BYTES} bytes")
-        body = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(body) > MAX_BODY_BYTES:
-            return _problem(413, f"body over {MAX_BODY_BYTES} bytes")
+        try:
+            body = await read_limited(request, MAX_BODY_BYTES)
+        except BodyTooLarge as exc:
+            return _problem(413, str(exc))
         try:
             notices = parse_notices(json.loads(body))
         except (ValueError, KeyError, TypeError) as exc:

@@ -2,8 +2,12 @@
 
 Every ``POLL_INTERVAL_SECONDS`` it asks both gateways to poll every
 connection (a safety net under the webhooks: a missed or lost notification
-is picked up within one interval). A lease per tenant and tick keeps a
-second scheduler replica from doubling the polls. The scheduler calls no
+is picked up within one interval) and asks the matcher to sweep it
+(``command.<system>.*`` ``{"action": "sweep"}``: a safety net under the
+matcher's own event-driven path — parked documents resumed or their
+dependencies fetched again, unconfirmed writes re-sent; see
+``services/matcher/sweep.py``). A lease per tenant and tick keeps a second
+scheduler replica from doubling them. The scheduler calls no
 API itself: gateways refresh tokens ahead of expiry as they work, and the
 polls keep every connection's tokens in use.
 """
@@ -40,7 +44,8 @@ class Scheduler:
         self.ticks = 0
 
     async def tick(self) -> int:
-        """Publish one round of polls; returns how many were published."""
+        """Publish one round of polls and sweeps (one of each per active side
+        of every connection); returns how many messages were published."""
         published = 0
         for connection in await self.connections.all():
             lease = f"poll-tick:{connection.tenant}"
@@ -49,12 +54,20 @@ class Scheduler:
             for system, side in (("qbo", connection.qbo), ("crm", connection.crm)):
                 if side is None or side.status != "active":
                     continue
-                await self.context.bus.publish(
+                for message in (
                     Envelope(
                         kind="poll", tenant=connection.tenant, system=system, entity="*"
-                    )
-                )
-                published += 1
+                    ),
+                    Envelope(
+                        kind="command",
+                        tenant=connection.tenant,
+                        system=system,
+                        entity="*",
+                        payload={"action": "sweep"},
+                    ),
+                ):
+                    await self.context.bus.publish(message)
+                    published += 1
         self.ticks += 1
         return published
 

@@ -1,4 +1,5 @@
-"""The scheduler publishes one round of polls per tick, once across replicas."""
+"""The scheduler publishes one round of polls and matcher sweeps per tick,
+once across replicas."""
 
 from __future__ import annotations
 
@@ -34,13 +35,19 @@ async def test_tick_polls_every_active_connection_once(settings: Settings) -> No
     for runner in runners:
         await runner.start(port=0)
     polls: list[Envelope] = []
+    sweeps: list[Envelope] = []
 
     async def collect(envelope: Envelope) -> Sequence[Envelope]:
         polls.append(envelope)
         return []
 
+    async def collect_sweep(envelope: Envelope) -> Sequence[Envelope]:
+        sweeps.append(envelope)
+        return []
+
     async def probe(context: ServiceContext) -> None:
         context.consume(QueueSpec("polls", ("poll.#",)), collect)
+        context.consume(QueueSpec("sweeps", ("command.#",)), collect_sweep)
 
     listener = ServiceRunner("matcher", settings, probe)
     await listener.start(port=0)
@@ -54,11 +61,17 @@ async def test_tick_polls_every_active_connection_once(settings: Settings) -> No
         await first.connections.save(Connection(tenant="idle", qbo=side(realm_id="2")))
         await first.connections.mark("idle", "qbo", "needs_reauth", "refused")
         # The runners' own first ticks ran before any connection existed.
-        assert await first.tick() == 2
+        assert await first.tick() == 4  # a poll and a sweep per active side
         assert await second.tick() == 0  # same tick, other replica: nothing
-        await wait_for(lambda: holds(len(polls) == 2))
+        await wait_for(lambda: holds(len(polls) == 2 and len(sweeps) == 2))
         assert sorted(p.routing_key for p in polls) == ["poll.crm.*", "poll.qbo.*"]
         assert {p.tenant for p in polls} == {"acme"}
+        assert sorted(s.routing_key for s in sweeps) == [
+            "command.crm.*",
+            "command.qbo.*",
+        ]
+        assert {s.tenant for s in sweeps} == {"acme"}
+        assert all(s.payload == {"action": "sweep"} for s in sweeps)
     finally:
         await listener.stop()
         for runner in runners:

@@ -58,6 +58,16 @@ class Harness:
             payload={"action": "force_sync"},
         )
 
+    def sweep(self, system: str, **options: float) -> Envelope:
+        """The scheduler's sweep of one side (thresholds in seconds)."""
+        return Envelope(
+            kind="command",
+            tenant=TENANT,
+            system=system,  # type: ignore[arg-type]
+            entity="*",
+            payload={"action": "sweep", **options},
+        )
+
     def written(
         self,
         write: Envelope,

@@ -105,6 +105,56 @@ async def test_parked_and_audit(repo: Repository) -> None:
     assert await repo.audit_of("t") == [audit]
 
 
+async def test_parked_listing_and_updates_that_never_resurrect(
+    repo: Repository,
+) -> None:
+    def parked(system: str, external_id: str) -> Parked:
+        return Parked(
+            tenant="t",
+            system=system,  # type: ignore[arg-type]
+            entity="invoice",
+            external_id=external_id,
+            waiting=[f"{system}:product:p1"],
+            since="s",
+        )
+
+    await repo.park(parked("crm", "i1"))
+    await repo.park(parked("qbo", "q1"))
+    await repo.park(parked("crm", "i2").model_copy(update={"tenant": "other"}))
+    [mine] = await repo.parked_of("t", "crm")
+    assert mine.external_id == "i1"
+    assert await repo.update_parked(mine.id, {"resumed_by": "e1", "refetches": 2})
+    [updated] = await repo.parked_of("t", "crm")
+    assert (updated.resumed_by, updated.refetches) == ("e1", 2)
+    assert updated.waiting == mine.waiting
+    await repo.unpark(updated)
+    assert not await repo.update_parked(mine.id, {"resumed_by": "late"})
+    assert await repo.parked_of("t", "crm") == []
+    assert [p.external_id for p in await repo.parked_of("t", "qbo")] == ["q1"]
+
+
+async def test_links_in_flight(repo: Repository) -> None:
+    pending = {"qbo": PendingWrite(key="k1")}
+    await repo.save_link(Link(id="A", tenant="t", kind="contact", crm_id="c1"))
+    await repo.save_link(
+        Link(id="B", tenant="t", kind="contact", crm_id="c2", state="creating")
+    )
+    await repo.save_link(
+        Link(
+            id="C",
+            tenant="t",
+            kind="contact",
+            crm_id="c3",
+            qbo_id="q3",
+            pending=pending,
+        )
+    )
+    await repo.save_link(
+        Link(id="D", tenant="u", kind="contact", crm_id="c4", state="creating")
+    )
+    assert sorted(link.id for link in await repo.links_in_flight("t")) == ["B", "C"]
+
+
 async def test_settings_default_when_absent(repo: Repository) -> None:
     assert await repo.settings("nobody") == DEFAULT_SETTINGS
 
