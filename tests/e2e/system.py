@@ -9,19 +9,18 @@ import os
 import signal
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
-from pydantic import SecretStr
 
-from common.connections import Connection, Connections, SystemCredentials
+from common.connections import Connections
 from common.crypto import TokenCipher
 from common.settings import SERVICE_PORTS, Settings
 from common.store import Store
 from common.store.embedded import free_port
+from services.admin.operations import sandbox_connection
 from services.qbo_sandbox import SandboxConfig as QboConfig
 from services.qbo_sandbox import create_app as qbo_app
 from services.qbo_sandbox.config import WebhookTiming
@@ -196,37 +195,11 @@ def sandboxes() -> tuple[TestServer, TestServer]:
 
 
 async def connect_tenant(system: System, store: Store) -> None:
-    zoho, qbo = system.zoho.creds, system.qbo.creds
-    connections = Connections(
-        store,
-        TokenCipher(system.settings.secret_key, system.settings.secret_key_previous),
+    cipher = TokenCipher(
+        system.settings.secret_key, system.settings.secret_key_previous
     )
-    expires = datetime.now(UTC) + timedelta(minutes=55)
-    await connections.save(
-        Connection(
-            tenant=TENANT,
-            crm=SystemCredentials(
-                client_id=zoho["client_id"],
-                client_secret=SecretStr(zoho["client_secret"]),
-                refresh_token=SecretStr(zoho["refresh_token"]),
-                access_token=SecretStr(zoho["access_token"]),
-                access_expires_at=expires,
-                api_base=zoho["api_domain"],
-                token_url=zoho["accounts_server"].rstrip("/") + "/oauth/v2/token",
-                accounts_server=zoho["accounts_server"],
-            ),
-            qbo=SystemCredentials(
-                client_id=qbo["client_id"],
-                client_secret=SecretStr(qbo["client_secret"]),
-                refresh_token=SecretStr(qbo["refresh_token"]),
-                access_token=SecretStr(qbo["access_token"]),
-                access_expires_at=expires,
-                api_base=qbo["base_url"],
-                token_url=qbo["token_url"],
-                realm_id=qbo["realm_id"],
-                verifier_token=SecretStr(VERIFIER),
-            ),
-        )
+    await Connections(store, cipher).save(
+        sandbox_connection(TENANT, system.zoho.creds, system.qbo.creds, VERIFIER)
     )
 
 

@@ -8,14 +8,12 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 from aio_pika.abc import AbstractIncomingMessage
 from aiohttp.test_utils import TestServer
-from pydantic import SecretStr
 
 from common.bus import Bus, QueueSpec
 from common.connections import Connection, Connections, SystemCredentials
@@ -26,6 +24,7 @@ from common.messages import Envelope
 from common.runtime import ServiceContext, ServiceRunner
 from common.settings import Settings
 from common.store import Store
+from services.admin.operations import zoho_sandbox_side
 from services.crm_gateway.service import Gateway, make_gateway, register
 from services.zoho_sandbox import SandboxConfig, create_app
 
@@ -106,16 +105,7 @@ async def zoho() -> AsyncIterator[Sandbox]:
 
 
 def crm_side(creds: dict[str, Any]) -> SystemCredentials:
-    return SystemCredentials(
-        client_id=creds["client_id"],
-        client_secret=SecretStr(creds["client_secret"]),
-        refresh_token=SecretStr(creds["refresh_token"]),
-        access_token=SecretStr(creds["access_token"]),
-        access_expires_at=datetime.now(UTC) + timedelta(seconds=3600),
-        api_base=creds["api_domain"],
-        token_url=creds["accounts_server"].rstrip("/") + "/oauth/v2/token",
-        accounts_server=creds["accounts_server"],
-    )
+    return zoho_sandbox_side(creds)
 
 
 @pytest.fixture
