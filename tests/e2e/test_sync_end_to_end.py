@@ -50,10 +50,13 @@ async def test_a_new_zoho_contact_becomes_a_qbo_customer_and_gets_its_marker(
         },
     )
 
-    async def customer_exists() -> bool:
-        return await qbo_customer_with_email(system, "ada@engines.co.uk") is not None
+    async def customer_with_company() -> bool:
+        # The contact may be handled before its account reaches the matcher:
+        # then the customer is created first and gets its company right after.
+        found = await qbo_customer_with_email(system, "ada@engines.co.uk")
+        return found is not None and found.get("CompanyName") is not None
 
-    await wait_for(customer_exists, seconds=30)
+    await wait_for(customer_with_company, seconds=30)
     customer = await qbo_customer_with_email(system, "ada@engines.co.uk")
     assert customer is not None
     assert customer["GivenName"] == "Ada"
