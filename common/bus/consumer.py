@@ -127,7 +127,9 @@ class Consumer:
             await message.ack()
             return "dead_lettered"
         event_id = str(envelope.event_id)
-        bound = log.bind(
+        # Every log line of this message, the handler's own included, carries
+        # these (each delivery runs in its own task, so its own context).
+        structlog.contextvars.bind_contextvars(
             tenant=envelope.tenant,
             event_id=event_id,
             correlation_id=str(envelope.correlation_id),
@@ -143,22 +145,19 @@ class Consumer:
             return "duplicate"
         done = self._handling[event_id] = asyncio.Event()
         try:
-            return await self._handle(message, envelope, bound)
+            return await self._handle(message, envelope)
         finally:
             del self._handling[event_id]
             done.set()
 
     async def _handle(
-        self,
-        message: AbstractIncomingMessage,
-        envelope: Envelope,
-        bound: structlog.typing.FilteringBoundLogger,
+        self, message: AbstractIncomingMessage, envelope: Envelope
     ) -> str:
         try:
             outputs = await self.handler(envelope)
         except Exception as exc:
             outcome = await self._fail(message, envelope, exc)
-            bound.info("handler_failed", outcome=outcome, error=repr(exc))
+            log.info("handler_failed", outcome=outcome, error=repr(exc))
             return outcome
         await self.bus.publish_many(outputs)
         if self.metrics:

@@ -268,3 +268,39 @@ async def test_quorum_queues_retry_and_dead_letter_too(
 
 async def dead_count_is(dead: DeadLetters, count: int) -> bool:
     return await dead.count() == count
+
+
+async def test_a_handlers_log_lines_carry_the_message_context(
+    bus: Bus, store: Store
+) -> None:
+    import io
+    import json
+    from contextlib import redirect_stderr
+
+    import structlog
+
+    from common.logging import configure_logging
+
+    buffer = io.StringIO()
+    handled = asyncio.Event()
+
+    async def handler(envelope: Envelope) -> Sequence[Envelope]:
+        structlog.get_logger("handler").info("doing_the_work")
+        handled.set()
+        return []
+
+    with redirect_stderr(buffer):
+        configure_logging("matcher", "INFO", "json")
+        consumer = consumer_for(bus, store, handler)
+        await consumer.start()
+        event = change("ctx")
+        await bus.publish(event)
+        await asyncio.wait_for(handled.wait(), 10)
+        await consumer.stop()
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines() if line]
+    (work,) = [line for line in lines if line["event"] == "doing_the_work"]
+    assert work["service"] == "matcher"
+    assert work["tenant"] == "acme"
+    assert work["event_id"] == str(event.event_id)
+    assert work["correlation_id"] == str(event.correlation_id)
+    assert work["attempt"] == 1
