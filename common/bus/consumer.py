@@ -33,6 +33,7 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[Envelope], Awaitable[Sequence[Envelope]]]
 FIRST_FAILED_HEADER = "x-first-failed-at"
+INFRASTRUCTURE_PAUSE = 1.0  # seconds before requeueing after a store/broker error
 
 
 class Consumer:
@@ -102,6 +103,9 @@ class Consumer:
         except Exception as exc:  # broker or store trouble: let it come back
             outcome = "requeued"
             log.warning("message_requeued", queue=self.spec.name, error=repr(exc))
+            # A requeued message comes straight back: wait a little first, so
+            # a store outage is not a busy loop of redeliveries.
+            await asyncio.sleep(INFRASTRUCTURE_PAUSE)
             # If the channel is gone the broker requeues it by itself.
             with contextlib.suppress(Exception):
                 await message.nack(requeue=True)
