@@ -20,6 +20,7 @@ import socket
 
 import structlog
 
+from common.bus import QUEUES
 from common.connections import CONNECTION_INDEXES, Connections
 from common.crypto import TokenCipher
 from common.gateway.leases import Leases
@@ -83,6 +84,10 @@ class Scheduler:
 
 async def build(context: ServiceContext) -> Scheduler:
     await context.store.ensure_indexes(CONNECTION_INDEXES)
+    # The queues its messages go to, so a poll published before a gateway's
+    # first start waits for it instead of being refused as unroutable.
+    for service in QUEUES:
+        await context.bus.declare_service_queues(service)
     scheduler = Scheduler(context)
     context.background.append(scheduler.run)
     return scheduler
