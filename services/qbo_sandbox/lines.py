@@ -59,6 +59,8 @@ def sales_line(company: Company, line: Record) -> None:
     amount = money(as_number(line["Amount"], "Line.Amount"))
     detail = line.get("SalesItemLineDetail")
     detail = dict(detail) if isinstance(detail, dict) else {}
+    if detail.get("ServiceDate") == "":
+        del detail["ServiceDate"]  # an empty date is no date, as in QBO
     if "ItemRef" not in detail:
         # QBO falls back to the company's default "Services" item.
         detail["ItemRef"] = {"value": "1"}

@@ -110,7 +110,40 @@ async def revoke(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
+async def discovery(request: web.Request) -> web.Response:
+    """Intuit's OpenID discovery document, every endpoint on this host.
+
+    intuit-oauth's `AuthClient` fetches it in its constructor (it takes the
+    document's URL in place of an environment name) and reads its token,
+    authorize and revoke endpoints from it. The userinfo and jwks endpoints
+    are listed as Intuit lists them but not served (no OpenID Connect here).
+    """
+    base = f"{request.scheme}://{request.host}"
+    return web.json_response(
+        {
+            "issuer": f"{base}/op/v1",
+            "authorization_endpoint": f"{base}/connect/oauth2",
+            "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
+            "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
+            "revocation_endpoint": f"{base}/v2/oauth2/tokens/revoke",
+            "jwks_uri": f"{base}/op/v1/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "email", "profile", "address", "phone"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "client_secret_basic",
+            ],
+            "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub"],
+        }
+    )
+
+
 def add_routes(app: web.Application) -> None:
+    for name in ("openid_configuration", "openid_sandbox_configuration"):
+        app.router.add_get(f"/.well-known/{name}", discovery)
+        app.router.add_get(f"/.well-known/{name}/", discovery)
     app.router.add_get("/connect/oauth2", authorize)
     app.router.add_post("/oauth2/v1/tokens/bearer", token)
     app.router.add_post("/v2/oauth2/tokens/revoke", revoke)

@@ -22,12 +22,19 @@ from services.qbo_sandbox.write_context import WriteContext
 COMPUTED = ("TotalAmt", "Balance", "HomeTotalAmt", "HomeBalance")
 ESTIMATE_STATUSES = ("Pending", "Accepted", "Closed", "Rejected")
 EMAIL_STATUSES = ("NotSet", "NeedToSend", "EmailSent")
+# Date fields a client may send as "" (python-quickbooks sends every unset
+# date that way); QBO takes an empty date as not given.
+DATES = ("TxnDate", "DueDate", "ShipDate", "ExpirationDate", "AcceptedDate")
 
 
 def build_txn(
     company: Company, entity: str, body: Record, old: Record | None, ctx: WriteContext
 ) -> Record:
-    record = {k: v for k, v in writable_part(body).items() if k not in COMPUTED}
+    record = {
+        k: v
+        for k, v in writable_part(body).items()
+        if k not in COMPUTED and not (k in DATES and v == "")
+    }
     check_lengths(record, {"DocNumber": 21, "PrivateNote": 4000})
     customer = resolve_ref(
         company,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import coql, metadata, oauth, reads, search, upsert, watch, writes
+from . import coql, metadata, oauth, reads, search, upsert, users, watch, writes
 from .admin import add_admin_routes, reset_org
 from .config import SandboxConfig
 from .middleware import count_requests, guard_api, zoho_errors
@@ -30,6 +30,8 @@ def _add_api_routes(router: web.UrlDispatcher) -> None:
     router.add_get(API + "/settings/modules", metadata.list_modules)
     router.add_get(API + "/settings/modules/{module}", metadata.get_module)
     router.add_get(API + "/settings/fields", metadata.list_fields)
+    router.add_get(API + "/users", users.list_users)
+    router.add_get(API + "/org", users.get_org)
     router.add_get(MODULE + "/search", search.search_records)
     router.add_get(MODULE + "/deleted", reads.list_deleted)
     router.add_get(MODULE + "/actions/count", reads.count_records)
