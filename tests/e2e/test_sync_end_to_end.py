@@ -205,3 +205,44 @@ async def test_a_connections_own_field_mapping_carries_an_extra_field(
         )
 
     await wait_for(carried, seconds=30)
+
+
+async def test_the_same_person_created_on_both_sides_at_once_is_linked_not_doubled(
+    system: System,
+) -> None:
+    await asyncio.gather(
+        system.zoho.insert(
+            "Contacts",
+            {"First_Name": "Alan", "Last_Name": "Turing", "Email": "alan@bletchley.uk"},
+        ),
+        system.qbo.call(
+            "POST",
+            "customer",
+            json={
+                "DisplayName": "Alan Turing",
+                "GivenName": "Alan",
+                "FamilyName": "Turing",
+                "PrimaryEmailAddr": {"Address": "alan@bletchley.uk"},
+            },
+        ),
+    )
+
+    async def linked() -> bool:
+        contacts = await system.zoho.search(
+            "Contacts", "(Email:equals:alan@bletchley.uk)"
+        )
+        return len(contacts) >= 1 and all(
+            c.get("QuickBooks_Customer_Id") for c in contacts
+        )
+
+    await wait_for(linked, seconds=30)
+    await asyncio.sleep(4)  # anything doubled would have been created by now
+    contacts = await system.zoho.search("Contacts", "(Email:equals:alan@bletchley.uk)")
+    customers = [
+        c
+        for c in await system.qbo.records("Customer")
+        if (c.get("PrimaryEmailAddr") or {}).get("Address") == "alan@bletchley.uk"
+    ]
+    assert len(contacts) == 1
+    assert len(customers) == 1
+    assert contacts[0]["QuickBooks_Customer_Id"] == customers[0]["Id"]
