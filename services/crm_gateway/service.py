@@ -10,24 +10,21 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import aiohttp
 import structlog
 
 from common.bus import QUEUES, Bus, QueueSpec
-from common.bus.consumer import Handler
 from common.connections import CONNECTION_INDEXES, Connections
 from common.crypto import TokenCipher
-from common.errors import PermanentError
 from common.gateway.calls import ApiCaller, RetryPolicy
 from common.gateway.cursors import CURSOR_INDEXES, Cursors
+from common.gateway.handlers import by_kind, parking
 from common.gateway.leases import Leases
 from common.gateway.limits import LimitSpec, RateLimits
 from common.gateway.parking import PARKED_WORK_INDEXES, ParkedWork
-from common.gateway.tokens import NeedsReauthorization, TokenManager
-from common.messages import Envelope
+from common.gateway.tokens import TokenManager
 from common.runtime import ServiceContext
 from common.settings import Settings
 from common.store import Store
@@ -140,32 +137,6 @@ def make_gateway(
     )
 
 
-def parking(parked: ParkedWork, handler: Handler) -> Handler:
-    """Work for a connection that needs re-authorisation waits, not fails."""
-
-    async def run(envelope: Envelope) -> list[Envelope]:
-        try:
-            return list(await handler(envelope))
-        except NeedsReauthorization as exc:
-            # ParkedWork.resume gives the copy a new id, so the inbox that
-            # marks this one once we return does not drop it.
-            await parked.park(envelope, exc.reason)
-            log.warning("work_parked", tenant=envelope.tenant, reason=exc.reason)
-            return []
-
-    return run
-
-
-def by_kind(handlers: Mapping[str, Handler]) -> Handler:
-    async def run(envelope: Envelope) -> list[Envelope]:
-        handler = handlers.get(envelope.kind)
-        if handler is None:
-            raise PermanentError(f"the crm-gateway has no handler for {envelope.kind}")
-        return list(await handler(envelope))
-
-    return run
-
-
 def queue(name: str) -> QueueSpec:
     return next(spec for spec in QUEUES[SERVICE] if spec.name == name)
 
@@ -176,16 +147,18 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
     reads = gateway.reads
     context.consume(
         queue("crm_gateway.writes"),
-        parking(park, by_kind({"write": gateway.writes.handle})),
+        parking(park, by_kind("crm-gateway", {"write": gateway.writes.handle})),
         prefetch=2 * 100,  # enough in flight to fill a 100-record call
     )
     context.consume(
         queue("crm_gateway.tasks"),
-        parking(park, by_kind({"fetch": reads.fetch, "poll": reads.poll})),
+        parking(
+            park, by_kind("crm-gateway", {"fetch": reads.fetch, "poll": reads.poll})
+        ),
     )
     context.consume(
         queue("crm_gateway.backfill"),
-        parking(park, by_kind({"backfill": reads.backfill})),
+        parking(park, by_kind("crm-gateway", {"backfill": reads.backfill})),
         prefetch=1,
     )
     context.http.router.add_post(

@@ -13,13 +13,13 @@ import structlog
 from common.bus import QUEUES
 from common.connections import CONNECTION_INDEXES, Connections
 from common.crypto import TokenCipher
-from common.errors import PermanentError
 from common.gateway.calls import ApiCaller, RetryPolicy
 from common.gateway.cursors import CURSOR_INDEXES, Cursors
+from common.gateway.handlers import by_kind, parking
 from common.gateway.leases import Leases
 from common.gateway.limits import LimitSpec, RateLimits
 from common.gateway.parking import PARKED_WORK_INDEXES, ParkedWork
-from common.gateway.tokens import NeedsReauthorization, TokenManager
+from common.gateway.tokens import TokenManager
 from common.messages import Envelope
 from common.runtime import ServiceContext
 from services.qbo_gateway import oauth
@@ -33,29 +33,6 @@ from services.qbo_gateway.writes import QboWrites
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[Envelope], Awaitable[Sequence[Envelope]]]
-
-
-def parking(parked: ParkedWork, handler: Handler) -> Handler:
-    """Work for a connection that needs re-authorisation waits, not fails."""
-
-    async def handle(envelope: Envelope) -> Sequence[Envelope]:
-        try:
-            return await handler(envelope)
-        except NeedsReauthorization as exc:
-            await parked.park(envelope, exc.reason)
-            return []
-
-    return handle
-
-
-def task_router(handlers: dict[str, Handler]) -> Handler:
-    async def route(envelope: Envelope) -> Sequence[Envelope]:
-        handler = handlers.get(envelope.kind)
-        if handler is None:
-            raise PermanentError(f"qbo-gateway has no handler for {envelope.kind}")
-        return await handler(envelope)
-
-    return route
 
 
 async def build(context: ServiceContext) -> QboGateway:
@@ -138,7 +115,9 @@ class QboGateway:
             tasks,
             parking(
                 self.parked,
-                task_router({"fetch": self.reads.fetch, "poll": self.reads.poll}),
+                by_kind(
+                    "qbo-gateway", {"fetch": self.reads.fetch, "poll": self.reads.poll}
+                ),
             ),
             prefetch=8,
         )
