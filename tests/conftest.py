@@ -19,9 +19,6 @@ from common.bus import Bus
 from common.settings import Settings
 from common.store import EmbeddedMongo, Store, open_store
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures"
-
 
 def _rabbitmqctl(*args: str) -> None:
     if shutil.which("rabbitmqctl") is None:

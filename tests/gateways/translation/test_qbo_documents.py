@@ -19,7 +19,7 @@ from services.qbo_gateway.translation import (
     unwrap,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "qbo"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "qbo"
 pytestmark = pytest.mark.unit
 META = {"SyncToken": "1", "MetaData": {"LastUpdatedTime": "2015-01-01T00:00:00Z"}}
 

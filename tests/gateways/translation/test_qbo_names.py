@@ -22,7 +22,7 @@ from services.qbo_gateway.translation import (
     vendor_to_qbo,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "qbo"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "qbo"
 pytestmark = pytest.mark.unit
 
 

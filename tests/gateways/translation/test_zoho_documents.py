@@ -19,7 +19,7 @@ from services.crm_gateway.translation import (
 )
 from services.qbo_gateway.translation import document_to_qbo, invoice_from_qbo
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "zoho"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "zoho"
 pytestmark = pytest.mark.unit
 STAMP = {"Modified_Time": "2026-09-01T10:00:00+05:30"}
 

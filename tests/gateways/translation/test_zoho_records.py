@@ -26,7 +26,7 @@ from services.crm_gateway.translation import (
     vendor_to_zoho,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "zoho"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "zoho"
 SANDBOX_SCHEMA = Path(__file__).resolve().parents[3] / "services/zoho_sandbox/schema.py"
 pytestmark = pytest.mark.unit
 STAMP = {"Modified_Time": "2024-02-19T18:30:23-11:00"}

@@ -17,15 +17,11 @@ from aiohttp.test_utils import TestServer
 from services.qbo_sandbox import SandboxConfig, create_app
 from services.qbo_sandbox.config import WebhookTiming
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "qbo"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "qbo"
 
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(
-            f"QBO fixtures not found at {FIXTURES} (clone shared/ next to the repo)"
-        )
     return FIXTURES
 
 

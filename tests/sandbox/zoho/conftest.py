@@ -18,14 +18,12 @@ from aiohttp.test_utils import TestServer
 
 from services.zoho_sandbox import SandboxConfig, create_app
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 @pytest.fixture
 def zoho_fixture() -> Callable[[str], Any]:
     folder = FIXTURES / "zoho"
-    if not folder.is_dir():
-        pytest.skip(f"shared fixtures not found at {folder.resolve()}")
 
     def load(name: str) -> Any:
         return json.loads((folder / name).read_text())
