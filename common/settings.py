@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     qbo_gateway_port: int = SERVICE_PORTS["qbo_gateway"]
     matcher_port: int = SERVICE_PORTS["matcher"]
     scheduler_port: int = SERVICE_PORTS["scheduler"]
+    # `make run` only: where the two API sandboxes listen
+    zoho_sandbox_port: int = 9081
+    qbo_sandbox_port: int = 9082
 
     bus_exchange: str = "sync"
     bus_prefix: str = ""  # isolates queue and exchange names (tests, tenants)

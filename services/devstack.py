@@ -2,74 +2,46 @@
 
 Starts the embedded MongoDB-wire server once (unless MONGODB_URL is set),
 the two API sandboxes, then every service as its own OS process pointed at
-them; prints where each one answers; seeds demo data into both sandboxes,
-connects tenant "demo" to them and starts its backfills (``--no-demo``
-skips that); relays Ctrl-C / SIGTERM as a graceful stop to all of them.
+them; prints where each one answers; relays Ctrl-C / SIGTERM as a graceful
+stop to all of them.
+
+The demo (``--no-demo`` skips it) persists across runs: the sandboxes keep
+their data in snapshots under ``DATA_DIR/sandboxes`` (written every few
+seconds and at stop), and the local state (links, dead letters, cursors)
+stays in the database, so both agree when `make run` starts again. When
+there is no complete demo to resume (the first run, or after `make clean`),
+the demo starts afresh on both sides at once: the local state is emptied,
+the queues purged, both sandboxes seeded, tenant "demo" connected and both
+sides backfilled.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import aiohttp
-from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from common.bus import Bus
+from common.bus import QUEUES, Bus
+from common.bus.requests import NoAnswer, Request, ask
 from common.connections import Connections
 from common.crypto import TokenCipher
 from common.settings import SERVICE_PORTS, Settings
-from common.store import EmbeddedMongo, open_store
+from common.store import EmbeddedMongo, Store, open_store
 from common.store.client import write_shared_marker
+from services.admin import demo
 from services.admin.operations import sandbox_connection, start_backfill
 
-SANDBOXES = {"zoho_sandbox": 9081, "qbo_sandbox": 9082}
-
-
-async def _wait_ready(url: str, seconds: float = 30.0) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
-        while loop.time() < deadline:
-            try:
-                async with http.get(url) as response:
-                    if response.status == 200:
-                        return True
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    return False
-
-
-def _development_secret_key(data_dir: Path) -> str:
-    """`make run` on a laptop: a key kept under var/, made on first use.
-
-    Deployments set SECRET_KEY themselves; losing this file only means the
-    local connections must be authorised again.
-    """
-    path = data_dir / "secret_key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(Fernet.generate_key().decode())
-        path.chmod(0o600)
-        print(f"SECRET_KEY not set: generated a development key in {path}", flush=True)
-    return path.read_text().strip()
-
-
-async def _start(
-    module: str, args: list[str], env: dict[str, str]
-) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, *args, env=env
-    )
-
+SNAPSHOT_EVERY_SECONDS = 5.0
 
 DEMO_TENANT = "demo"
 DEMO_VERIFIER = "demo-verifier-token"
@@ -92,31 +64,107 @@ DEMO_QBO = {
 }
 
 
-async def seed_demo(settings: Settings, env: dict[str, str]) -> None:
-    """Fill both sandboxes, connect tenant "demo" to them, pull history in."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-        zoho = await _post(
-            http,
-            f"http://127.0.0.1:{SANDBOXES['zoho_sandbox']}/_sandbox/reset",
-            DEMO_ZOHO,
-        )
-        qbo = await _post(
-            http,
-            f"http://127.0.0.1:{SANDBOXES['qbo_sandbox']}/_sandbox/reset",
-            DEMO_QBO,
-        )
-        gateway = f"http://127.0.0.1:{settings.qbo_gateway_port}/webhooks/qbo"
-        await _post(
-            http,
-            f"http://127.0.0.1:{SANDBOXES['qbo_sandbox']}/_sandbox/webhooks",
-            {"url": gateway, "verifier_token": DEMO_VERIFIER},
-        )
-    local = settings.model_copy(
+def sandbox_ports(settings: Settings) -> dict[str, int]:
+    return {
+        "zoho_sandbox": settings.zoho_sandbox_port,
+        "qbo_sandbox": settings.qbo_sandbox_port,
+    }
+
+
+async def _wait_ready(url: str, seconds: float = 30.0) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+        while loop.time() < deadline:
+            try:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return True
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    return False
+
+
+async def _start(
+    module: str, args: list[str], env: dict[str, str]
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, *args, env=env
+    )
+
+
+def _local(settings: Settings, env: dict[str, str]) -> Settings:
+    """This process's settings, with the URL and key handed to the services."""
+    return settings.model_copy(
         update={
             "mongodb_url": SecretStr(env["MONGODB_URL"]),
             "secret_key": SecretStr(env["SECRET_KEY"]),
         }
     )
+
+
+# -- fresh or resumed -----------------------------------------------------------
+async def _tenants(store: Store) -> set[str]:
+    return {str(doc["_id"]) async for doc in store.db["connections"].find({})}
+
+
+async def prepare_demo(local: Settings) -> str:
+    """ "resume", "fresh" or "skip"; a fresh demo empties local state first."""
+    files = demo.DemoFiles(Path(local.data_dir))
+    store = await open_store(local)
+    try:
+        tenants = await _tenants(store)
+        if files.complete() and tenants == {DEMO_TENANT}:
+            return "resume"
+        if tenants - {DEMO_TENANT}:
+            # Never empty a database that serves anything but the demo.
+            print(
+                f"demo skipped: the database also holds tenants {sorted(tenants)}",
+                flush=True,
+            )
+            return "skip"
+        files.forget()
+        for name in await store.db.list_collection_names():
+            await store.db[name].delete_many({})
+    finally:
+        await store.close()
+    await purge_queues(local)
+    return "fresh"
+
+
+async def purge_queues(settings: Settings) -> None:
+    """Work left in the broker by an earlier demo refers to records gone now."""
+    bus = Bus(settings)
+    await bus.connect()
+    try:
+        names = [bus.names.dead_letters]
+        for service, specs in QUEUES.items():
+            await bus.declare_service_queues(service)
+            for spec in specs:
+                names.append(bus.names.queue(spec.name))
+                names += [
+                    bus.names.retry_queue(spec.name, delay)
+                    for delay in settings.bus_retry_delays
+                ]
+        channel = await bus.consumer_channel(1)
+        for name in names:
+            queue = await channel.declare_queue(name, passive=True)
+            await queue.purge()
+        await channel.close()
+    finally:
+        await bus.close()
+
+
+async def seed_demo(local: Settings) -> None:
+    """Fill both sandboxes, connect tenant "demo" to them, pull history in."""
+    ports = sandbox_ports(local)
+    zoho_url = f"http://127.0.0.1:{ports['zoho_sandbox']}"
+    qbo_url = f"http://127.0.0.1:{ports['qbo_sandbox']}"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        zoho = await _post(http, f"{zoho_url}/_sandbox/reset", DEMO_ZOHO)
+        qbo = await _post(http, f"{qbo_url}/_sandbox/reset", DEMO_QBO)
+        newcomer = await demo.newcomer_grants(http, zoho, qbo)
     store = await open_store(local)
     bus = Bus(local)
     await bus.connect()
@@ -130,20 +178,74 @@ async def seed_demo(settings: Settings, env: dict[str, str]) -> None:
     finally:
         await bus.close()
         await store.close()
+    demo.save_state(local, DEMO_TENANT, zoho, qbo, newcomer)
+
+
+async def connect_gateways(local: Settings) -> None:
+    """Tell both gateways the demo is connected: Zoho's notification channel
+    is subscribed now, not at the next renewal check."""
+    for service, system in (("crm_gateway", "crm"), ("qbo_gateway", "qbo")):
+        try:
+            answer = await ask(
+                local, service, system, Request(action="connected", tenant=DEMO_TENANT)
+            )
+        except NoAnswer as exc:
+            print(f"demo: {exc}", flush=True)
+            continue
+        if not answer.ok:
+            print(f"demo: the {service} says: {answer.reason}", flush=True)
+
+
+async def point_webhooks(local: Settings) -> None:
+    """QBO's webhook target is sandbox configuration, not data: set each run."""
+    qbo_url = f"http://127.0.0.1:{local.qbo_sandbox_port}"
+    gateway = f"http://127.0.0.1:{local.qbo_gateway_port}/webhooks/qbo"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+        await _post(
+            http,
+            f"{qbo_url}/_sandbox/webhooks",
+            {"url": gateway, "verifier_token": DEMO_VERIFIER},
+        )
+
+
+async def keep_snapshots(local: Settings) -> None:
+    """Save both sandboxes every few seconds, so a crash loses little."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+        while True:
+            await asyncio.sleep(SNAPSHOT_EVERY_SECONDS)
+            for port in sandbox_ports(local).values():
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    await _post(http, f"http://127.0.0.1:{port}/_sandbox/snapshot", {})
+
+
+async def run_demo(local: Settings, mode: str) -> None:
+    await point_webhooks(local)
+    if mode == "fresh":
+        await seed_demo(local)
+        print(
+            f"demo: tenant {DEMO_TENANT!r} connected to both sandboxes (seeded "
+            "afresh), backfills started; follow them with "
+            "`.venv/bin/syncctl backfill status`",
+            flush=True,
+        )
+    else:
+        print(
+            f"demo: resumed from {local.data_dir}/ (sandbox data and local state "
+            "kept; `make clean` starts it afresh)",
+            flush=True,
+        )
+    await connect_gateways(local)
     print(
-        f"demo: tenant {DEMO_TENANT!r} connected to both sandboxes, backfills "
-        "started; follow them with `.venv/bin/python -m services.admin backfill "
-        "status`",
+        "demo: API addresses and tokens of both sandboxes: "
+        "`.venv/bin/syncctl demo credentials`",
         flush=True,
     )
 
 
-async def _post(
-    http: aiohttp.ClientSession, url: str, body: object
-) -> dict[str, object]:
+async def _post(http: aiohttp.ClientSession, url: str, body: object) -> dict[str, Any]:
     async with http.post(url, json=body) as response:
         response.raise_for_status()
-        answer: dict[str, object] = await response.json()
+        answer: dict[str, Any] = await response.json()
         return answer
 
 
@@ -156,10 +258,10 @@ def _ports_in_use(ports: list[int]) -> list[int]:
     return busy
 
 
-async def main(with_sandboxes: bool, demo: bool = True) -> int:
+async def main(with_sandboxes: bool, demo_wanted: bool = True) -> int:
     settings = Settings()
     wanted = [settings.http_port(name) for name in SERVICE_PORTS]
-    wanted += list(SANDBOXES.values()) if with_sandboxes else []
+    wanted += list(sandbox_ports(settings).values()) if with_sandboxes else []
     busy = _ports_in_use(wanted)
     if busy:
         print(
@@ -177,13 +279,17 @@ async def main(with_sandboxes: bool, demo: bool = True) -> int:
         write_shared_marker(embedded.data_dir, env["MONGODB_URL"])
         print(f"embedded MongoDB-wire server: {env['MONGODB_URL']}", flush=True)
     if settings.secret_key is None:
-        env["SECRET_KEY"] = _development_secret_key(Path(settings.data_dir))
+        env["SECRET_KEY"] = demo.development_secret_key(Path(settings.data_dir))
+    local = _local(settings, env)
+    with_demo = with_sandboxes and demo_wanted
+    mode = await prepare_demo(local) if with_demo else "skip"
+    files = demo.DemoFiles(Path(settings.data_dir))
     processes: dict[str, asyncio.subprocess.Process] = {}
     if with_sandboxes:
-        for name, port in SANDBOXES.items():
-            processes[name] = await _start(
-                f"services.{name}", ["--port", str(port)], env
-            )
+        files.sandboxes.mkdir(parents=True, exist_ok=True)
+        for name, port in sandbox_ports(settings).items():
+            args = ["--port", str(port), "--snapshot", str(files.snapshot(name))]
+            processes[name] = await _start(f"services.{name}", args, env)
     for name in SERVICE_PORTS:
         processes[name] = await _start(f"services.{name}", [], env)
 
@@ -197,7 +303,7 @@ async def main(with_sandboxes: bool, demo: bool = True) -> int:
             f"{'ready' if ok else 'NOT READY'}",
             flush=True,
         )
-    for name, port in SANDBOXES.items() if with_sandboxes else ():
+    for name, port in sandbox_ports(settings).items() if with_sandboxes else ():
         ok = await _wait_ready(f"http://127.0.0.1:{port}/_sandbox/stats")
         ready = ready and ok
         print(
@@ -205,10 +311,13 @@ async def main(with_sandboxes: bool, demo: bool = True) -> int:
             f"{'ready' if ok else 'NOT READY'}",
             flush=True,
         )
-    if ready and with_sandboxes and demo:
+    background: list[asyncio.Task[None]] = []
+    if with_sandboxes:
+        background.append(asyncio.create_task(keep_snapshots(local)))
+    if ready and mode != "skip":
         try:
-            await seed_demo(settings, env)
-        except Exception as exc:  # the system runs on; only the demo data is missing
+            await run_demo(local, mode)
+        except Exception as exc:  # the system runs on; only the demo is missing
             print(f"demo seeding failed: {exc!r}", flush=True)
 
     stop = asyncio.Event()
@@ -218,6 +327,8 @@ async def main(with_sandboxes: bool, demo: bool = True) -> int:
     exits = [asyncio.create_task(p.wait()) for p in processes.values()]
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([stopper, *exits], return_when=asyncio.FIRST_COMPLETED)
+    for task in background:
+        task.cancel()
     for name, process in processes.items():
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
@@ -240,6 +351,8 @@ if __name__ == "__main__":
     options = parser.parse_args()
     sys.exit(
         asyncio.run(
-            main(with_sandboxes=not options.no_sandboxes, demo=not options.no_demo)
+            main(
+                with_sandboxes=not options.no_sandboxes, demo_wanted=not options.no_demo
+            )
         )
     )

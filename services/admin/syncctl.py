@@ -1,4 +1,4 @@
-"""syncctl (`python -m services.admin`): the operator's command line.
+"""syncctl: the operator's command line (installed by `make install`).
 
     syncctl dead-letters list [--tenant T] [--entity E]
     syncctl dead-letters show ID
@@ -7,8 +7,13 @@
     syncctl backfill start --tenant T --system crm|qbo [--since 2000-01-01]
     syncctl backfill status [--tenant T]
     syncctl force-sync --tenant T --system crm --entity contact ID
+    syncctl demo credentials [--shell]
 
 It reads the same environment as the services (AMQP_URL, MONGODB_URL, ...).
+A person's mistake (an unknown entity, a tenant with no connection, a record
+that does not exist) is one line on stderr and a non-zero exit, never a
+traceback. Commands that start work ask the gateway first and wait for its
+answer, so "started" means the gateway could do it.
 """
 
 from __future__ import annotations
@@ -22,12 +27,32 @@ from datetime import date
 from typing import Any
 
 from common.bus import Bus, DeadLetters
+from common.bus.requests import NoAnswer, Request, ask
+from common.entities import ENTITIES
 from common.gateway.cursors import Cursors
+from common.logging import configure_logging
 from common.settings import Settings
 from common.store import open_store
-from services.admin.operations import backfill_progress, force_sync, start_backfill
+from services.admin import demo
+from services.admin.operations import (
+    BACKFILL_ORDER,
+    backfill_progress,
+    force_sync,
+    start_backfill,
+)
 
 FILTERS = ("tenant", "system", "entity", "queue", "error_class")
+GATEWAY = {"crm": "crm_gateway", "qbo": "qbo_gateway"}
+SIDE_NAMES = {"crm": "Zoho CRM", "qbo": "QuickBooks"}
+EXIT_USAGE = 2  # argparse's own code for a malformed command line
+
+
+class UserError(Exception):
+    """A mistake a person can fix; shown as one line, exit code ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,8 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     start = backfill_actions.add_parser("start", help="read every record since a date")
     start.add_argument("--tenant", required=True)
     start.add_argument("--system", required=True, choices=("crm", "qbo"))
-    start.add_argument("--since", type=date.fromisoformat, default=date(2000, 1, 1))
-    start.add_argument("--entity", action="append", default=[])
+    start.add_argument("--since", type=_date, default=date(2000, 1, 1))
+    start.add_argument(
+        "--entity", action="append", default=[], help="repeat for several"
+    )
     status = backfill_actions.add_parser("status", help="progress of each backfill")
     status.add_argument("--tenant")
     force = topics.add_parser("force-sync", help="sync one record now, either way")
@@ -63,7 +90,34 @@ def _parser() -> argparse.ArgumentParser:
     force.add_argument("--entity", required=True)
     force.add_argument("id")
     force.set_defaults(action="force")
+    demo_topic = topics.add_parser("demo", help="the `make run` demo")
+    demo_actions = demo_topic.add_subparsers(dest="action", required=True)
+    credentials = demo_actions.add_parser(
+        "credentials", help="API addresses and fresh tokens of the demo sandboxes"
+    )
+    credentials.add_argument(
+        "--shell", action="store_true", help="as `export` lines for eval"
+    )
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date (YYYY-MM-DD)"
+        ) from None
+
+
+def _check_entities(system: str, entities: Sequence[str]) -> None:
+    known = ENTITIES[system]
+    for entity in entities:
+        if entity not in known:
+            raise UserError(
+                f"unknown {system} entity {entity!r}; accepted: {', '.join(known)}",
+                EXIT_USAGE,
+            )
 
 
 def _filters(options: argparse.Namespace) -> dict[str, str | None]:
@@ -79,79 +133,146 @@ def _summary(record: dict[str, Any]) -> str:
 
 
 async def run(argv: Sequence[str], settings: Settings | None = None) -> int:
+    """The command line's work; returns the exit code."""
     options = _parser().parse_args(argv)
+    try:
+        return await _dispatch(options, settings)
+    except UserError as exc:
+        print(f"syncctl: {exc}", file=sys.stderr)
+        return exc.code
+
+
+async def _dispatch(options: argparse.Namespace, settings: Settings | None) -> int:
+    if options.topic == "demo":
+        try:
+            print(await demo.credentials_text(shell=options.shell, settings=settings))
+        except demo.DemoMissing as exc:
+            raise UserError(str(exc)) from exc
+        return 0
     settings = settings or Settings()
+    if options.topic == "force-sync":
+        _check_entities(options.system, [options.entity])
+    elif options.topic == "backfill" and options.action == "start":
+        _check_entities(options.system, options.entity)
     store = await open_store(settings)
     bus = Bus(settings)
-    await bus.connect()
-    dead_letters = DeadLetters(store, bus)
+    try:
+        await bus.connect()
+    except Exception as exc:
+        await store.close()
+        raise UserError(f"cannot reach RabbitMQ: {exc}") from exc
     try:
         if options.topic == "backfill":
-            return await _backfill(options, bus, Cursors(store))
+            return await _backfill(options, settings, bus, Cursors(store))
         if options.topic == "force-sync":
-            await force_sync(
-                bus, options.tenant, options.system, options.entity, options.id
-            )
-            print(f"requested a sync of {options.system} {options.entity} {options.id}")
-            return 0
-        if options.action == "list":
-            records = await dead_letters.list(_filters(options), limit=options.limit)
-            for record in records:
-                print(
-                    json.dumps(record, default=str)
-                    if options.json
-                    else _summary(record)
-                )
-            total = await dead_letters.count(**_filters(options))
-            print(f"{len(records)} shown of {total}", file=sys.stderr)
-        elif options.action == "show":
-            found = await dead_letters.get(options.id)
-            if found is None:
-                print(f"no dead letter {options.id!r}", file=sys.stderr)
-                return 1
-            print(json.dumps(found, indent=2, default=str))
-        elif options.action == "replay":
-            if options.all == bool(options.id):
-                print("give one ID or --all (with filters)", file=sys.stderr)
-                return 2
-            if options.all:
-                count = await dead_letters.replay_matching(**_filters(options))
-                print(f"replayed {count}")
-            elif not await dead_letters.replay(options.id):
-                print(f"no dead letter {options.id!r}", file=sys.stderr)
-                return 1
-            else:
-                print(f"replayed {options.id}")
-        elif options.action == "discard":
-            if not await dead_letters.discard(options.id):
-                print(f"no dead letter {options.id!r}", file=sys.stderr)
-                return 1
-            print(f"discarded {options.id}")
+            return await _force_sync(options, settings, bus)
+        return await _dead_letters(options, DeadLetters(store, bus))
     finally:
         await bus.close()
         await store.close()
+
+
+async def _gateway_says(settings: Settings, system: str, request: Request) -> str:
+    """Ask the gateway of ``system``; its label for the record, or UserError."""
+    try:
+        answer = await ask(settings, GATEWAY[system], system, request)
+    except NoAnswer as exc:
+        raise UserError(f"{exc}; nothing was started") from exc
+    if not answer.ok:
+        raise UserError(answer.reason)
+    return answer.label or ""
+
+
+async def _force_sync(options: argparse.Namespace, settings: Settings, bus: Bus) -> int:
+    label = await _gateway_says(
+        settings,
+        options.system,
+        Request(
+            action="lookup",
+            tenant=options.tenant,
+            entity=options.entity,
+            external_id=options.id,
+        ),
+    )
+    await force_sync(bus, options.tenant, options.system, options.entity, options.id)
+    print(
+        f"requested a sync of {SIDE_NAMES[options.system]} {options.entity} "
+        f"{options.id} ({label}); follow it with `syncctl dead-letters list "
+        f"--tenant {options.tenant}`"
+    )
     return 0
 
 
-async def _backfill(options: argparse.Namespace, bus: Bus, cursors: Cursors) -> int:
+async def _backfill(
+    options: argparse.Namespace, settings: Settings, bus: Bus, cursors: Cursors
+) -> int:
     if options.action == "start":
-        run_id = await start_backfill(
-            bus, options.tenant, options.system, options.since, tuple(options.entity)
+        await _gateway_says(
+            settings, options.system, Request(action="check", tenant=options.tenant)
         )
-        print(f"backfill {run_id} started; follow it with `syncctl backfill status`")
+        entities = tuple(options.entity) or BACKFILL_ORDER[options.system]
+        run_id = await start_backfill(
+            bus, options.tenant, options.system, options.since, entities
+        )
+        print(
+            f"backfill {run_id} started for {options.tenant} "
+            f"({SIDE_NAMES[options.system]}: {', '.join(entities)}); "
+            "follow it with `syncctl backfill status`"
+        )
         return 0
-    for row in await backfill_progress(cursors, options.tenant):
+    rows = await backfill_progress(cursors, options.tenant)
+    for row in rows:
         share = f"{row['percent']}%" if row["percent"] is not None else "?"
+        total = row["total"] if row["total"] is not None else "?"
         print(
             f"{row['tenant']}  {row['system']}.{row['entity']:9} {row['status']:8} "
-            f"{row['published']}/{row['total'] if row['total'] is not None else '?'} "
-            f"({share})"
+            f"{row['published']}/{total} ({share})"
         )
+    if not rows:
+        print("no backfill has run yet")
+    return 0
+
+
+async def _dead_letters(options: argparse.Namespace, dead_letters: DeadLetters) -> int:
+    if options.action == "list":
+        records = await dead_letters.list(_filters(options), limit=options.limit)
+        for record in records:
+            print(json.dumps(record, default=str) if options.json else _summary(record))
+        total = await dead_letters.count(**_filters(options))
+        # JSON lines stay machine-readable: the count goes to stderr there.
+        print(
+            f"{len(records)} shown of {total} dead letters",
+            file=sys.stderr if options.json else sys.stdout,
+        )
+    elif options.action == "show":
+        found = await dead_letters.get(options.id)
+        if found is None:
+            raise UserError(f"no dead letter {options.id!r}")
+        print(json.dumps(found, indent=2, default=str))
+    elif options.action == "replay":
+        if options.all == bool(options.id):
+            raise UserError("give one ID or --all (with filters)", EXIT_USAGE)
+        if options.all:
+            count = await dead_letters.replay_matching(**_filters(options))
+            print(f"replayed {count} dead letters")
+        elif not await dead_letters.replay(options.id):
+            raise UserError(f"no dead letter {options.id!r}")
+        else:
+            print(f"replayed {options.id}")
+    elif options.action == "discard":
+        if not await dead_letters.discard(options.id):
+            raise UserError(f"no dead letter {options.id!r}")
+        print(f"discarded {options.id}")
     return 0
 
 
 def main() -> None:
-    sys.exit(asyncio.run(run(sys.argv[1:])))
+    # Only warnings reach the console, on stderr: stdout is the command's answer.
+    configure_logging("syncctl", "WARNING", "console")
+    try:
+        sys.exit(asyncio.run(run(sys.argv[1:])))
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 Zoho channels last at most a week; one that lapses stops silently. A
 background job checks every connection each minute and renews a channel with
-less than a day left, or subscribes one when the connection has none. A
-lease per tenant keeps two replicas from subscribing two channels.
+less than a day left, or subscribes one when the connection has none. At
+start it renews every channel, whatever its expiry: while the gateway was
+down, Zoho may have dropped it. A connection saved by an operator command
+is subscribed at once (the ``connected`` request). A lease per tenant keeps
+two replicas from subscribing two channels.
 """
 
 from __future__ import annotations
@@ -110,8 +113,11 @@ class Channels:
         except Exception as exc:  # an expired channel is already gone
             log.info("zoho_channel_unwatch_failed", tenant=tenant, error=repr(exc))
 
-    async def check_all(self, now: datetime | None = None) -> int:
-        """Renew what expires within a day; returns how many were touched."""
+    async def check_all(
+        self, now: datetime | None = None, *, everything: bool = False
+    ) -> int:
+        """Renew what expires within a day (``everything``: all of them);
+        returns how many were touched."""
         now = now or datetime.now(UTC)
         touched = 0
         for connection in await self.connections.all():
@@ -119,7 +125,8 @@ class Channels:
             if side is None or side.status != "active":
                 continue
             expires = side.channel_expires_at
-            if side.channel_id and expires and expires - now > RENEW_WHEN_LEFT:
+            fresh = side.channel_id and expires and expires - now > RENEW_WHEN_LEFT
+            if fresh and not everything:
                 continue
             lease = f"channel:crm:{connection.tenant}"
             if not await self.leases.acquire(lease, 60):
@@ -138,9 +145,11 @@ class Channels:
         return touched
 
     async def run(self, every: float = CHECK_EVERY_SECONDS) -> None:
+        starting = True
         while True:
             try:
-                await self.check_all()
+                await self.check_all(everything=starting)
+                starting = False
             except Exception as exc:
                 log.warning("zoho_channel_check_failed", error=repr(exc))
             await asyncio.sleep(every)

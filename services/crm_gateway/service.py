@@ -16,8 +16,10 @@ import aiohttp
 import structlog
 
 from common.bus import QUEUES, Bus, QueueSpec
+from common.bus.requests import serve_requests
 from common.connections import CONNECTION_INDEXES, Connections
 from common.crypto import TokenCipher
+from common.gateway.answers import responder
 from common.gateway.calls import ApiCaller, RetryPolicy
 from common.gateway.cursors import CURSOR_INDEXES, Cursors
 from common.gateway.handlers import by_kind, parking
@@ -33,6 +35,7 @@ from services.crm_gateway.channels import Channels
 from services.crm_gateway.client import DEFAULT_TIMEOUT, ZohoClient
 from services.crm_gateway.errors import classify
 from services.crm_gateway.fieldmaps import FieldMaps
+from services.crm_gateway.lookups import ZohoLookups
 from services.crm_gateway.oauth import (
     Authorisations,
     ZohoOAuth,
@@ -177,6 +180,15 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
         ),
     )
     context.background.append(gateway.channels.run)
+    answer = responder(
+        "crm",
+        gateway.connections,
+        ZohoLookups(gateway.client).label,
+        gateway.connected,
+    )
+    context.background.append(
+        lambda: serve_requests(context.bus, SERVICE, "crm", answer)
+    )
     context.on_stop.append(gateway.close)
 
 

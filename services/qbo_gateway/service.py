@@ -11,8 +11,10 @@ import aiohttp
 import structlog
 
 from common.bus import QUEUES
+from common.bus.requests import serve_requests
 from common.connections import CONNECTION_INDEXES, Connections
 from common.crypto import TokenCipher
+from common.gateway.answers import responder
 from common.gateway.calls import ApiCaller, RetryPolicy
 from common.gateway.cursors import CURSOR_INDEXES, Cursors
 from common.gateway.handlers import by_kind, parking
@@ -26,6 +28,7 @@ from services.qbo_gateway import oauth
 from services.qbo_gateway.client import QboClient
 from services.qbo_gateway.connect import QboConnect
 from services.qbo_gateway.errors import classify
+from services.qbo_gateway.lookups import QboLookups
 from services.qbo_gateway.reads import QboReads, ReadSettings
 from services.qbo_gateway.webhooks import QboWebhook
 from services.qbo_gateway.writes import QboWrites
@@ -122,3 +125,14 @@ class QboGateway:
             prefetch=8,
         )
         context.consume(backfill, parking(self.parked, self.reads.backfill), prefetch=1)
+        answer = responder(
+            "qbo", self.connections, QboLookups(self.client).label, self.connected
+        )
+        context.background.append(
+            lambda: serve_requests(context.bus, "qbo_gateway", "qbo", answer)
+        )
+
+    async def connected(self, tenant: str) -> None:
+        """A connection saved by an operator command: run its parked work."""
+        resumed = await self.parked.resume(tenant, "qbo", self.context.bus)
+        log.info("parked_work_resumed", tenant=tenant, count=resumed)

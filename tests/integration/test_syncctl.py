@@ -47,7 +47,7 @@ async def test_list_replay_discard(
     assert first in out.out
     assert second not in out.out
     assert "missing email" in out.out
-    assert "1 shown of 1" in out.err
+    assert "1 shown of 1 dead letters\n" in out.out
 
     assert await run(["dead-letters", "replay", first], settings) == 0
     assert await dead.get(first) is None
