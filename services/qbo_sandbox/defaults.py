@@ -82,6 +82,12 @@ def install_defaults(company: Company, now: datetime) -> None:
     for name, account_type, sub_type in DEFAULT_ACCOUNTS:
         record = account_record(name, account_type, sub_type)
         company.put("Account", stamp_new(company, "Account", record, now))
+    install_lists(company, now)
+    install_default_items(company, now)
+
+
+def install_lists(company: Company, now: datetime) -> None:
+    """Tax codes, terms, CompanyInfo and Preferences: every company has them."""
     for code, taxable in (("TAX", True), ("NON", False)):
         record = {
             "Name": code,
@@ -96,7 +102,6 @@ def install_defaults(company: Company, now: datetime) -> None:
     for name, days in TERMS:
         record = {"Name": name, "Active": True, "Type": "STANDARD", "DueDays": days}
         company.put("Term", stamp_new(company, "Term", record, now))
-    install_default_items(company, now)
     company.put("CompanyInfo", company_info(company, now))
     company.put("Preferences", preferences(company, now))
 

@@ -38,8 +38,12 @@ def resolve_ref(
     target = company.get(entity, str(ref["value"]))
     if target is None or target.get("Active") is False:
         raise errors.invalid_reference(element)
-    ref["value"] = str(ref["value"])
-    ref["name"] = target[name_key]
+    # Only value and name come back, as in every Intuit sample: a client's
+    # `type` (python-quickbooks sends one on every Ref) is not kept.
+    name = target[name_key]
+    value = str(ref["value"])
+    ref.clear()
+    ref.update(value=value, name=name)
     return target
 
 

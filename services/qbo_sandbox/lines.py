@@ -31,6 +31,10 @@ def build_lines(
         if kind == "SubTotalLineDetail":
             continue
         if kind == "DiscountLineDetail":
+            # Only item and description lines are numbered; Intuit's Estimate
+            # sample has its discount line without Id or LineNum.
+            line.pop("Id", None)
+            line.pop("LineNum", None)
             discounts.append(line)
             continue
         if str(line.get("Id")) not in known_ids:
@@ -54,9 +58,6 @@ def build_lines(
 
 
 def sales_line(company: Company, line: Record) -> None:
-    if line.get("Amount") is None:
-        raise errors.required_missing("Line.Amount")
-    amount = money(as_number(line["Amount"], "Line.Amount"))
     detail = line.get("SalesItemLineDetail")
     detail = dict(detail) if isinstance(detail, dict) else {}
     if detail.get("ServiceDate") == "":
@@ -65,20 +66,37 @@ def sales_line(company: Company, line: Record) -> None:
         # QBO falls back to the company's default "Services" item.
         detail["ItemRef"] = {"value": "1"}
     resolve_ref(company, "Item", detail["ItemRef"], "ItemRef", "Name")
-    qty, price = detail.get("Qty"), detail.get("UnitPrice")
-    if qty is not None and price is not None:
-        product = as_number(qty, "Qty") * as_number(price, "UnitPrice")
-        if abs(money(product) - amount) > 0.005:
-            raise errors.business_rule(
-                "Amount is not equal to UnitPrice * Qty. "
-                f"Supplied value:{line['Amount']}",
-                code="6070",
-            )
-    tax_ref = detail.setdefault("TaxCodeRef", {"value": "NON"})
-    if company.get("TaxCode", str(tax_ref.get("value"))) is None:
+    line["Amount"] = line_amount(line, detail)
+    tax_ref = detail.get("TaxCodeRef")
+    code = str(tax_ref.get("value")) if isinstance(tax_ref, dict) else "NON"
+    if company.get("TaxCode", code) is None:
         raise errors.invalid_reference("TaxCodeRef")
+    detail["TaxCodeRef"] = {"value": code}  # a line's tax code comes back bare
     line["SalesItemLineDetail"] = detail
-    line["Amount"] = amount
+
+
+def line_amount(line: Record, detail: Record) -> float:
+    """QBO computes Amount from Qty x UnitPrice only when Amount is absent,
+    and checks it against them only when both are given and non-zero (a 0
+    is what python-quickbooks sends for an unset Qty or UnitPrice)."""
+    qty = optional_number(detail, "Qty")
+    price = optional_number(detail, "UnitPrice")
+    if line.get("Amount") is None:
+        if qty is None or price is None:
+            raise errors.required_missing("Line.Amount")
+        return money(qty * price)
+    amount = money(as_number(line["Amount"], "Line.Amount"))
+    if qty and price and abs(money(qty * price) - amount) > 0.005:
+        raise errors.business_rule(
+            f"Amount is not equal to UnitPrice * Qty. Supplied value:{line['Amount']}",
+            code="6070",
+        )
+    return amount
+
+
+def optional_number(detail: Record, key: str) -> float | None:
+    value = detail.get(key)
+    return None if value is None else as_number(value, key)
 
 
 def discount_line(company: Company, line: Record, subtotal: float) -> float:

@@ -4,7 +4,7 @@ the same records (only times follow the clock)."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,8 @@ from services.qbo_sandbox.clock import meta_time
 from services.qbo_sandbox.company import Company, Record
 from services.qbo_sandbox.defaults import account_id
 from services.qbo_sandbox.meta import USD
+
+SAMPLE_SEED = "intuit-sample"
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,22 @@ class SeedPlan:
     history_days: int = 365
     inactive_rate: float = 0.0
     shared_email_rate: float = 0.0
+    # `"seed": "intuit-sample"` starts from Intuit's sample company instead
+    # of an empty one (see sample_company.py); counts still add on top.
+    sample: bool = False
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> SeedPlan:
+        if body.get("seed") == SAMPLE_SEED:
+            rest = {k: v for k, v in body.items() if k not in ("seed", "sample")}
+            return replace(cls.from_body(rest), sample=True)
         fields = cls.__dataclass_fields__
         return cls(
-            **{k: type(getattr(cls, k))(v) for k, v in body.items() if k in fields}
+            **{
+                k: type(getattr(cls, k))(v)
+                for k, v in body.items()
+                if k in fields and k != "sample"
+            }
         )
 
 
@@ -41,7 +53,12 @@ class Seeder:
         self.plan = plan
         self.now = now
         self.rng = random.Random(plan.seed)
-        self.display_names: set[str] = set()
+        # Names already in the company (the sample's, or none) stay unique.
+        self.display_names = {
+            record["DisplayName"].casefold()
+            for entity in ("Customer", "Vendor")
+            for record in company.table(entity).values()
+        }
         self.emails: list[str] = []
 
     def run(self) -> dict[str, int]:
@@ -49,7 +66,7 @@ class Seeder:
             self.add("Customer", self.customer())
         for _ in range(self.plan.vendors):
             self.add("Vendor", self.vendor())
-        item_names: set[str] = {"services", "hours"}
+        item_names = {i["Name"].casefold() for i in self.company.table("Item").values()}
         for number in range(1, self.plan.items + 1):
             self.add("Item", self.item(number, item_names))
         customers = list(self.company.table("Customer").values())
@@ -247,15 +264,20 @@ class Seeder:
             "Line": lines,
             "TotalAmt": total,
             "TxnTaxDetail": {"TotalTax": 0},
-            "BillAddr": dict(customer["BillAddr"]),
-            "ShipAddr": dict(customer["ShipAddr"]),
-            "BillEmail": dict(customer["PrimaryEmailAddr"]),
             "EmailStatus": "NotSet",
             "PrintStatus": "NeedToPrint",
             "ApplyTaxAfterDiscount": False,
             "LinkedTxn": [],
             "SalesTermRef": {"value": "3", "name": "Net 30"},
         }
+        # Sample customers may lack an address or an email.
+        for key, source in (
+            ("BillAddr", "BillAddr"),
+            ("ShipAddr", "ShipAddr"),
+            ("BillEmail", "PrimaryEmailAddr"),
+        ):
+            if source in customer:
+                record[key] = dict(customer[source])
         if entity == "Invoice":
             record.update(Balance=total, Deposit=0)
         else:

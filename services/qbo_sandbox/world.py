@@ -12,6 +12,7 @@ from services.qbo_sandbox.clock import Clock, parse_offset
 from services.qbo_sandbox.company import Change, Company
 from services.qbo_sandbox.config import SandboxConfig
 from services.qbo_sandbox.defaults import install_defaults
+from services.qbo_sandbox.sample_company import install_sample
 from services.qbo_sandbox.seed import Seeder, SeedPlan
 from services.qbo_sandbox.tokens import TokenStore
 
@@ -71,7 +72,10 @@ class World:
             on_change=self.forward_change,
         )
         now = self.clock.now()
-        install_defaults(company, now)
+        if plan.sample:
+            install_sample(company, now)
+        else:
+            install_defaults(company, now)
         counts = Seeder(company, plan, now).run()
         self.companies[realm_id] = company
         self.default_realm = realm_id

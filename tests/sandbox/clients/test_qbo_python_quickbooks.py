@@ -27,11 +27,18 @@ from quickbooks import QuickBooks
 from quickbooks.batch import batch_create
 from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import QuickbooksException
-from quickbooks.objects.base import Ref
+from quickbooks.objects.base import Address, EmailAddress, PhoneNumber, Ref
 from quickbooks.objects.customer import Customer
-from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
+from quickbooks.objects.detailline import (
+    DiscountLine,
+    DiscountLineDetail,
+    SalesItemLine,
+    SalesItemLineDetail,
+)
+from quickbooks.objects.estimate import Estimate
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
+from quickbooks.objects.vendor import Vendor
 
 from services.qbo_sandbox import SandboxConfig, create_app
 from services.qbo_sandbox.config import WebhookTiming
@@ -324,3 +331,149 @@ def test_webhook_signature_validates_with_the_library(
     assert qb.validate_webhook_signature(
         logged["body"], logged["headers"]["intuit-signature"]
     )
+
+
+# The library's default objects, built with only the mandatory fields set.
+# python-quickbooks sends every unset attribute with its default: 0 for a
+# line's Qty and UnitPrice, "" for strings, a `type` on every Ref.
+
+
+def sales_line(item: Item, amount: Any = 0) -> SalesItemLine:
+    line = SalesItemLine()
+    line.Amount = amount
+    line.SalesItemLineDetail = SalesItemLineDetail()
+    line.SalesItemLineDetail.ItemRef = item.to_ref()
+    return line
+
+
+def stored(world: QboWorld, entity: str, entity_id: str) -> dict[str, Any]:
+    records = world.admin_get(f"records?entity={entity}")["records"]
+    return next(r for r in records if r["Id"] == entity_id)
+
+
+def test_amount_stands_when_qty_and_unit_price_are_zero(qb: QuickBooks) -> None:
+    customer = new_customer("Radia Perlman").save(qb=qb)
+    item = Item.get(1, qb=qb)
+
+    invoice = Invoice()
+    invoice.CustomerRef = customer.to_ref()
+    invoice.Line.append(sales_line(item, 100))  # Qty 0, UnitPrice 0
+    only_qty = sales_line(item, 30)
+    only_qty.SalesItemLineDetail.Qty = 3  # UnitPrice stays 0
+    invoice.Line.append(only_qty)
+    invoice = invoice.save(qb=qb)
+    assert Decimal(str(invoice.TotalAmt)) == 130
+
+    estimate = Estimate()
+    estimate.CustomerRef = customer.to_ref()
+    estimate.Line.append(sales_line(item, 45))
+    estimate = estimate.save(qb=qb)
+    assert Decimal(str(estimate.TotalAmt)) == 45
+
+    # A real mismatch is still refused.
+    wrong = Invoice()
+    wrong.CustomerRef = customer.to_ref()
+    line = sales_line(item, 10)
+    line.SalesItemLineDetail.Qty = 2
+    line.SalesItemLineDetail.UnitPrice = 7
+    wrong.Line.append(line)
+    with pytest.raises(QuickbooksException) as raised:
+        wrong.save(qb=qb)
+    assert raised.value.error_code == 6070
+
+
+def test_absent_amount_is_qty_times_unit_price(qb: QuickBooks) -> None:
+    customer = new_customer("Whitfield Diffie").save(qb=qb)
+    line = sales_line(Item.get(1, qb=qb), None)  # None: the library omits it
+    line.SalesItemLineDetail.Qty = 3
+    line.SalesItemLineDetail.UnitPrice = 20
+
+    invoice = Invoice()
+    invoice.CustomerRef = customer.to_ref()
+    invoice.Line.append(line)
+    invoice = invoice.save(qb=qb)
+    assert Decimal(str(invoice.TotalAmt)) == 60
+    assert Decimal(str(invoice.Line[0].Amount)) == 60
+
+
+def test_discount_line_comes_back_without_line_number(
+    world: QboWorld, qb: QuickBooks
+) -> None:
+    customer = new_customer("Shafi Goldwasser").save(qb=qb)
+    discount = DiscountLine()  # LineNum 0, as every library line
+    discount.DiscountLineDetail = DiscountLineDetail()
+    discount.DiscountLineDetail.PercentBased = True
+    discount.DiscountLineDetail.DiscountPercent = 10
+
+    invoice = Invoice()
+    invoice.CustomerRef = customer.to_ref()
+    invoice.Line += [sales_line(Item.get(1, qb=qb), 200), discount]
+    invoice = invoice.save(qb=qb)
+    assert Decimal(str(invoice.TotalAmt)) == 180
+
+    lines = stored(world, "Invoice", invoice.Id)["Line"]
+    assert [line["DetailType"] for line in lines] == [
+        "SalesItemLineDetail",
+        "SubTotalLineDetail",
+        "DiscountLineDetail",
+    ]
+    assert "LineNum" not in lines[2]
+    assert "Id" not in lines[2]
+
+
+def test_references_come_back_as_value_and_name(
+    world: QboWorld, qb: QuickBooks
+) -> None:
+    customer = new_customer("Leslie Lamport").save(qb=qb)
+    item = Item()
+    item.Name = "Clock sync"
+    item.Type = "Service"
+    item.IncomeAccountRef = Ref()  # name "" and type "" by default
+    item.IncomeAccountRef.value = "1"
+    item = item.save(qb=qb)
+
+    line = sales_line(item, 50)
+    line.SalesItemLineDetail.TaxCodeRef = Ref()
+    line.SalesItemLineDetail.TaxCodeRef.value = "NON"
+    invoice = Invoice()
+    invoice.CustomerRef = customer.to_ref()  # type "Customer"
+    invoice.Line.append(line)
+    invoice = invoice.save(qb=qb)
+
+    saved_item = stored(world, "Item", item.Id)
+    assert saved_item["IncomeAccountRef"] == {"value": "1", "name": "Services"}
+    saved = stored(world, "Invoice", invoice.Id)
+    assert saved["CustomerRef"] == {"value": customer.Id, "name": "Leslie Lamport"}
+    detail = saved["Line"][0]["SalesItemLineDetail"]
+    assert detail["ItemRef"] == {"value": item.Id, "name": "Clock sync"}
+    assert detail["TaxCodeRef"] == {"value": "NON"}
+
+
+def test_minimal_library_objects_round_trip(qb: QuickBooks) -> None:
+    customer = Customer()
+    customer.DisplayName = "Barbara Liskov Labs"
+    customer.BillAddr = Address()
+    customer.BillAddr.Line1 = "545 Technology Sq"
+    customer.PrimaryEmailAddr = EmailAddress()
+    customer.PrimaryEmailAddr.Address = "labs@example.com"
+    customer.PrimaryPhone = PhoneNumber()
+    customer.PrimaryPhone.FreeFormNumber = "(617) 555-0100"
+    customer = customer.save(qb=qb)
+    assert customer.BillAddr.Id
+
+    vendor = Vendor()
+    vendor.DisplayName = "Turing Supplies"
+    assert vendor.save(qb=qb).Id
+
+    invoice = Invoice()
+    invoice.CustomerRef = customer.to_ref()
+    invoice.Line.append(sales_line(Item.get(1, qb=qb), 75))
+    invoice = invoice.save(qb=qb)
+    assert invoice.BillAddr.Line1 == "545 Technology Sq"
+
+    # A read invoice saved back whole (its SubTotalLineDetail line included).
+    again = Invoice.get(invoice.Id, qb=qb)
+    again.PrivateNote = "checked"
+    again = again.save(qb=qb)
+    assert again.SyncToken == "1"
+    assert Decimal(str(again.TotalAmt)) == 75
