@@ -5,14 +5,14 @@ compared in constant time with the one stored for that channel. The answer
 is 200 only once the work is on the bus (publish confirmed), so a failure
 makes Zoho deliver again. The event id is derived from the callback body:
 a repeated delivery carries the same id and the consumers' inboxes drop it.
+The body is validated in ``callback_body``: token first (401), then shape
+(400); nothing malformed reaches the code below.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import structlog
 from aiohttp import web
@@ -22,6 +22,14 @@ from common.connections import Connections
 from common.crypto import constant_time_equals
 from common.gateway.bodies import BodyTooLarge, read_limited
 from common.messages import Envelope
+from services.crm_gateway.callback_body import (
+    BadCallback,
+    Callback,
+    Credentials,
+    callback_of,
+    credentials_of,
+    decode,
+)
 from services.crm_gateway.modules import ENTITY_OF_MODULE
 from services.crm_gateway.reads import derived_id
 
@@ -31,12 +39,6 @@ MAX_BODY = 1024 * 1024  # a callback carries ids only; 1 MiB is generous
 PATH = "/webhooks/zoho"
 
 
-class BadCallback(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
 async def read_body(request: web.Request) -> bytes:
     try:
         return await read_limited(request, MAX_BODY)
@@ -44,34 +46,23 @@ async def read_body(request: web.Request) -> bytes:
         raise BadCallback(413, "body too large") from None
 
 
-def parse(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise BadCallback(400, "malformed JSON") from None
-    if not isinstance(data, dict):
-        raise BadCallback(400, "not a JSON object")
-    return data
-
-
-def envelopes_of(tenant: str, callback: dict[str, Any]) -> list[Envelope]:
+def envelopes_of(tenant: str, callback: Callback) -> list[Envelope]:
     """``fetch.crm.<entity>`` for inserts and updates, ``change`` for deletes."""
-    entity = ENTITY_OF_MODULE.get(str(callback.get("module")))
-    ids = [str(i) for i in callback.get("ids") or [] if str(i).strip()]
+    entity = ENTITY_OF_MODULE.get(callback.module)
+    ids = [i for i in callback.ids if i.strip()]
     if entity is None or not ids:
         return []  # a module the sync does not follow: acknowledge, do nothing
-    operation = str(callback.get("operation") or "")
     delivery = "|".join(
         [
             tenant,
-            str(callback.get("channel_id")),
-            str(callback.get("server_time")),
-            str(callback.get("module")),
-            operation,
+            callback.channel_id,
+            str(callback.server_time),
+            callback.module,
+            callback.operation,
             ",".join(sorted(ids)),
         ]
     )
-    if operation == "delete":
+    if callback.operation == "delete":
         return [
             Envelope(
                 event_id=derived_id("zoho-callback", delivery, record_id),
@@ -102,8 +93,9 @@ def webhook_route(
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def receive(request: web.Request) -> web.Response:
         try:
-            callback = parse(await read_body(request))
-            tenant = await verified_tenant(connections, callback)
+            data = decode(await read_body(request))
+            tenant = await verified_tenant(connections, credentials_of(data))
+            callback = callback_of(data)
         except BadCallback as exc:
             log.warning("zoho_callback_refused", status=exc.status, reason=str(exc))
             return web.json_response({"error": str(exc)}, status=exc.status)
@@ -112,8 +104,8 @@ def webhook_route(
         log.info(
             "zoho_callback",
             tenant=tenant,
-            module=callback.get("module"),
-            operation=callback.get("operation"),
+            module=callback.module,
+            operation=callback.operation,
             published=len(outgoing),
         )
         return web.json_response({"status": "ok"})
@@ -121,18 +113,14 @@ def webhook_route(
     return receive
 
 
-async def verified_tenant(connections: Connections, callback: dict[str, Any]) -> str:
-    channel_id = callback.get("channel_id")
-    token = callback.get("token")
-    if channel_id is None or not isinstance(token, str) or not token:
-        raise BadCallback(401, "missing channel or token")
-    connection = await connections.by_channel(str(channel_id))
+async def verified_tenant(connections: Connections, credentials: Credentials) -> str:
+    connection = await connections.by_channel(credentials.channel_id)
     side = connection.crm if connection else None
     expected = (
         side.channel_token.get_secret_value() if side and side.channel_token else ""
     )
     # Compared even when the channel is unknown, so timing tells nothing.
-    matches = constant_time_equals(token, expected or uuid.uuid4().hex)
+    matches = constant_time_equals(credentials.token, expected or uuid.uuid4().hex)
     if connection is None or not expected or not matches:
         raise BadCallback(401, "unknown channel or wrong token")
     return connection.tenant

@@ -1,28 +1,21 @@
 """``POST /webhooks/qbo``: Intuit's change notifications, verified and enqueued.
 
-Intuit signs the raw body: ``intuit-signature`` = base64(HMAC-SHA256(verifier
-token, body)). Notifications carry ids only; we enqueue ``fetch.qbo.*`` tasks
-(deleted transactions become ``change`` events at once, there is nothing left
-to fetch) and answer 200 only once the broker confirmed them — Intuit wants
-an answer within 3 s and retries on anything else, so nothing accepted is
-lost and a retry is harmless (the same notification yields the same event
-ids, which the consumers' inboxes drop).
-
-Both payload formats are accepted: the legacy ``eventNotifications`` object
-and the CloudEvents array Intuit is moving to.
+In order: the signature is checked on the raw bytes (``webhook_signature``;
+401 before anything is parsed), then the body is validated whole
+(``webhook_body``; 400 with a one-line reason), then only realms whose
+connection signed it are served. Notifications carry ids only; we enqueue
+``fetch.qbo.*`` tasks (deleted transactions become ``change`` events at
+once, there is nothing left to fetch) and answer 200 only once the broker
+confirmed them — Intuit wants an answer within 3 s and retries on anything
+else, so nothing accepted is lost and a retry is harmless (the same
+notification yields the same event ids, which the consumers' inboxes drop).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 from aiohttp import web
@@ -32,87 +25,21 @@ from common.connections import Connection, Connections
 from common.gateway.bodies import BodyTooLarge, read_limited
 from common.messages import Envelope, Version
 from services.qbo_gateway.catalog import BY_API_NAME
+from services.qbo_gateway.webhook_body import (
+    BadNotification,
+    Notice,
+    moment_of,
+    parse_notices,
+    read_notification,
+)
+from services.qbo_gateway.webhook_signature import signature_of, signers
+
+__all__ = ["Notice", "QboWebhook", "messages_for", "parse_notices", "signature_of"]
 
 log = structlog.get_logger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024  # CloudEvents notifications are at most ~1 MB
 NAMESPACE = uuid.UUID("0b7b8f52-3f5e-4c38-9d7f-3e1f6f7f2a91")
-CLOUD_EVENT_OPERATIONS = {
-    "created": "Create",
-    "updated": "Update",
-    "deleted": "Delete",
-    "merged": "Merge",
-    "voided": "Void",
-    "emailed": "Emailed",
-}
-
-
-@dataclass(frozen=True)
-class Notice:
-    realm_id: str
-    entity: str  # QBO name: Customer, Invoice, ...
-    entity_id: str
-    operation: str
-    last_updated: str | None
-    deleted_id: str | None = None
-
-
-def signature_of(verifier_token: str, body: bytes) -> str:
-    digest = hmac.new(verifier_token.encode(), body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
-
-
-def signed_by(verifier_token: str, body: bytes, signature: str) -> bool:
-    expected = signature_of(verifier_token, body)
-    return hmac.compare_digest(expected.encode(), signature.strip().encode())
-
-
-def parse_notices(data: Any) -> list[Notice]:
-    if isinstance(data, list):
-        return [n for n in (_cloud_event(event) for event in data) if n]
-    if not isinstance(data, dict) or "eventNotifications" not in data:
-        raise ValueError("neither eventNotifications nor a CloudEvents array")
-    notices = []
-    for notification in data["eventNotifications"]:
-        realm = str(notification["realmId"])
-        for entity in notification.get("dataChangeEvent", {}).get("entities", []):
-            notices.append(
-                Notice(
-                    realm_id=realm,
-                    entity=str(entity["name"]),
-                    entity_id=str(entity["id"]),
-                    operation=str(entity.get("operation", "Update")),
-                    last_updated=entity.get("lastUpdated"),
-                    deleted_id=entity.get("deletedId"),
-                )
-            )
-    return notices
-
-
-def _cloud_event(event: dict[str, Any]) -> Notice | None:
-    # The event type reads qbo.<entity>.<created, updated, deleted, ...>.v1
-    parts = str(event.get("type", "")).split(".")
-    if len(parts) < 3 or parts[0] != "qbo":
-        return None
-    name = next((api for api in BY_API_NAME if api.lower() == parts[1]), None)
-    if name is None:
-        return None
-    data = event.get("data") or {}
-    return Notice(
-        realm_id=str(event.get("intuitaccountid", "")),
-        entity=name,
-        entity_id=str(event.get("intuitentityid", "")),
-        operation=CLOUD_EVENT_OPERATIONS.get(parts[2], "Update"),
-        last_updated=event.get("time"),
-        deleted_id=data.get("deletedId") if isinstance(data, dict) else None,
-    )
-
-
-def _parse_time(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(UTC)
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def messages_for(connection: Connection, notices: list[Notice]) -> list[Envelope]:
@@ -164,7 +91,7 @@ def _deleted(tenant: str, entity: str, entity_id: str, notice: Notice) -> Envelo
         entity=entity,
         external_id=entity_id,
         deleted=True,
-        version=Version(updated_at=_parse_time(notice.last_updated)),
+        version=Version(updated_at=moment_of(notice.last_updated)),
         payload={"record": {}, "source": "webhook", "forced": False},
     )
 
@@ -182,25 +109,28 @@ class QboWebhook:
             body = await read_limited(request, MAX_BODY_BYTES)
         except BodyTooLarge as exc:
             return _problem(413, str(exc))
+        signed = await signers(self.connections, body, signature)
+        if not signed:
+            log.warning("qbo_webhook_refused", reason="signature")
+            return _problem(401, "signature does not match")
         try:
-            notices = parse_notices(json.loads(body))
-        except (ValueError, KeyError, TypeError) as exc:
+            notification = read_notification(body)
+        except BadNotification as exc:
+            log.warning("qbo_webhook_malformed", reason=str(exc))
             return _problem(400, f"not a QBO notification: {exc}")
-        by_realm: dict[str, list[Notice]] = defaultdict(list)
-        for notice in notices:
+        by_realm: dict[str, list[Notice]] = {r: [] for r in notification.realms}
+        for notice in notification.notices:
             by_realm[notice.realm_id].append(notice)
         messages: list[Envelope] = []
-        verified = False
+        served = False
         for realm, realm_notices in by_realm.items():
-            for connection in await self.connections.by_realm(realm):
-                token = connection.qbo.verifier_token if connection.qbo else None
-                if token is None or not signed_by(
-                    token.get_secret_value(), body, signature
-                ):
-                    continue
-                verified = True
-                messages.extend(messages_for(connection, realm_notices))
-        if not verified:
+            # Only a realm whose own connection signed: one tenant's token
+            # must not vouch for another tenant's realm.
+            for connection in signed:
+                if connection.qbo and connection.qbo.realm_id == realm:
+                    served = True
+                    messages.extend(messages_for(connection, realm_notices))
+        if not served:
             log.warning("qbo_webhook_refused", realms=sorted(by_realm))
             return _problem(401, "signature does not match")
         try:
@@ -208,7 +138,8 @@ class QboWebhook:
         except Exception as exc:  # not confirmed: let Intuit retry
             log.error("qbo_webhook_not_enqueued", error=repr(exc))
             return _problem(503, "could not enqueue; retry")
-        log.info("qbo_webhook_accepted", notices=len(notices), messages=len(messages))
+        notices = len(notification.notices)
+        log.info("qbo_webhook_accepted", notices=notices, messages=len(messages))
         return web.json_response({"accepted": len(messages)})
 
 

@@ -99,7 +99,7 @@ async def test_a_change_in_qbo_arrives_as_a_canonical_change_event(
     [
         ({}, None, 401),  # no signature at all
         ({"intuit-signature": "bm90IHRoZSBzaWduYXR1cmU="}, None, 401),  # wrong one
-        ({"intuit-signature": "x"}, b"{not json", 400),
+        ({"intuit-signature": "x"}, b"{not json", 401),
         ({"intuit-signature": "x"}, b"[" + b" " * (1024 * 1024 + 10) + b"]", 413),
     ],
 )
