@@ -114,6 +114,7 @@ def _check_rows(org: Org, field: Field, rows: Any, path: str) -> list[Error]:
         row = normalise_row(raw)
         if "_delete" in row:
             continue
+        errors += _check_line_tax(field, row.get("Line_Tax"), f"{row_path}.Line_Tax")
         for row_field in LINE_ITEM_FIELDS:
             value = row.get(row_field.api_name)
             item_path = f"{row_path}.{row_field.api_name}"
@@ -123,6 +124,23 @@ def _check_rows(org: Org, field: Field, rows: Any, path: str) -> list[Error]:
                 problem = check_value(org, row_field, value, item_path)
                 if problem:
                     errors.append(problem)
+    return errors
+
+
+def _check_line_tax(field: Field, taxes: Any, path: str) -> list[Error]:
+    """A row's taxes: a list of objects whose percentage is a number (the
+    sandbox does not check the tax name against the org's taxes)."""
+    if taxes is None:
+        return []
+    if not isinstance(taxes, list):
+        return [invalid(field.api_name, path, "jsonarray")]
+    errors: list[Error] = []
+    for index, tax in enumerate(taxes):
+        where = f"{path}[{index}]"
+        if not isinstance(tax, dict):
+            errors.append(invalid(field.api_name, where, "jsonobject"))
+        elif not _is_number(tax.get("percentage", 0)):
+            errors.append(invalid(field.api_name, f"{where}.percentage", "double"))
     return errors
 
 

@@ -108,6 +108,19 @@ async def test_invoice_without_line_items_is_refused(zoho):
     assert reply.body["data"][0]["details"]["api_name"] == "Invoiced_Items"
 
 
+async def test_line_tax_that_is_not_a_number_is_invalid_data_not_a_crash(zoho):
+    await zoho.reset()
+    item = {"Product_Name": {"id": await product(zoho)}, "Quantity": 1}
+    taxes = [{"name": "VAT", "percentage": "abc"}]
+    reply = await zoho.insert(
+        "Invoices",
+        {"Subject": "Taxed", "Invoiced_Items": [{**item, "Line_Tax": taxes}]},
+    )
+    assert reply.status == 400
+    details = reply.body["data"][0]["details"]
+    assert details["json_path"] == "$.data[0].Invoiced_Items[0].Line_Tax[0].percentage"
+
+
 async def test_mixed_batch_answers_207(zoho, zoho_fixture):
     await zoho.reset()
     reply = await zoho.insert(
