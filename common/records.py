@@ -4,6 +4,11 @@ Money is Decimal, never float; times are timezone-aware UTC. Records carry no
 system ids of their own (those live on the envelope); references to other
 records are ids in the record's own system (e.g. a CRM contact's account_id is
 a CRM account id), which the matcher translates through links.
+
+A field listed in ``not_carried`` is one the record's source does not carry
+(its API has no such field, it lives in another module, or it was not
+fetched): its value here means nothing. A field that is carried and None
+means "this side says it is empty". Only the latter may clear anything.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 # Serialised as a string so JSON never rounds money through a float.
 Money = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="json")]
@@ -21,6 +26,27 @@ Quantity = Money
 
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Canonical(Record):
+    """A whole record as one system sees it (an Address is only a part)."""
+
+    # Sorted field names (``custom.<key>`` for extra fields); see the module doc.
+    not_carried: tuple[str, ...] = ()
+
+    @field_validator("not_carried")
+    @classmethod
+    def _known_fields(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        for name in names:
+            head, _, key = name.partition(".")
+            if head not in cls.model_fields or head == "not_carried":
+                raise ValueError(f"{cls.__name__} has no field {name!r}")
+            if key and head != "custom":
+                raise ValueError(f"only custom fields have parts: {name!r}")
+        return tuple(sorted(set(names)))
+
+    def carries(self, name: str) -> bool:
+        return name not in self.not_carried
 
 
 class Address(Record):
@@ -32,11 +58,12 @@ class Address(Record):
     country: str | None = None
 
 
-class Party(Record):
+class Party(Canonical):
     """A person we bill: a CRM Contact, a QBO Customer.
 
-    On the CRM side the company fields come from the contact's Account; the
-    matcher fills them in before comparing with the QBO customer.
+    On the CRM side the company fields are the contact's Account's: a contact
+    does not carry them, the matcher fills them in from the account before
+    comparing with the QBO customer.
     """
 
     first_name: str | None = None
@@ -52,7 +79,7 @@ class Party(Record):
     custom: dict[str, str | None] = Field(default_factory=dict)
 
 
-class Organization(Record):
+class Organization(Canonical):
     """A CRM Account: the company half of a QBO customer."""
 
     name: str
@@ -62,7 +89,7 @@ class Organization(Record):
     custom: dict[str, str | None] = Field(default_factory=dict)
 
 
-class Product(Record):
+class Product(Canonical):
     """A CRM Product, a QBO Item."""
 
     name: str
@@ -90,7 +117,7 @@ class DocumentLine(Record):
 DocumentKind = Literal["invoice", "estimate"]
 
 
-class SalesDocument(Record):
+class SalesDocument(Canonical):
     """A CRM Invoice or Quote, a QBO Invoice or Estimate."""
 
     kind: DocumentKind
@@ -110,7 +137,7 @@ class SalesDocument(Record):
     custom: dict[str, str | None] = Field(default_factory=dict)
 
 
-class Vendor(Record):
+class Vendor(Canonical):
     name: str
     email: str | None = None
     phone: str | None = None

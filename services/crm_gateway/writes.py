@@ -9,6 +9,12 @@ Deactivation: Zoho has an inactive state for Products only
 (``Product_Active``). Contacts, Accounts and Vendors have none, and the sync
 never deletes CRM records, so their deactivation is acknowledged with a
 reason for the audit trail and no API call.
+
+Company fields: Zoho keeps a contact's company name and billing address on
+its Account. A contact write that carries them finds the account by name
+(live) or creates it with the address; an update of the address goes onto
+the account. An update left with nothing Zoho keeps (say a quote's issue
+date, which Quotes do not have) makes no API call.
 """
 
 from __future__ import annotations
@@ -26,16 +32,22 @@ from common.errors import PermanentError, RetriableError
 from common.gateway.batcher import Batcher
 from common.hashing import content_hash
 from common.messages import Envelope, Version, WriteCommand, WriteOutcome
-from common.records import CanonicalRecord, Party
+from common.records import Address, CanonicalRecord, Organization, Party
 from services.crm_gateway.client import MAX_WRITE, ZohoClient, criteria_in, parse_time
 from services.crm_gateway.errors import record_verdict
 from services.crm_gateway.fieldmaps import FieldMaps
 from services.crm_gateway.modules import MODULES, ModuleSpec, spec_of
-from services.crm_gateway.translation import FieldMap, markers_to_zoho
+from services.crm_gateway.translation import (
+    FieldMap,
+    account_from_zoho,
+    account_to_zoho,
+    markers_to_zoho,
+)
 
 log = structlog.get_logger(__name__)
 
 LINGER_SECONDS = 0.25  # enough for a busy queue to fill a 100-record call
+COMPANY = ("company_name", "billing_address")  # a contact's, kept on its Account
 
 Key = tuple[str, str]  # tenant, entity
 
@@ -108,7 +120,10 @@ class Writes:
             if record is not None
             else {"id": external_id, **marker_values(spec, command.markers)}
         )
-        return [await self.updates.submit(key, Job(envelope, command, body, record))]
+        job = Job(envelope, command, body, record)
+        if body.keys() == {"id"}:
+            return [self._nothing_to_write(job)]
+        return [await self.updates.submit(key, job)]
 
     # -- building ----------------------------------------------------------------
     async def _record(
@@ -147,25 +162,52 @@ class Writes:
         self, envelope: Envelope, party: Party, command: WriteCommand
     ) -> Party:
         """A contact names its company; Zoho wants the Account's id. Found by
-        name (live), created when there is none."""
-        company = (party.company_name or "").strip()
-        wanted = (
-            envelope.external_id is None
-            or not command.fields
-            or any(f in ("company_name", "account_id") for f in command.fields)
+        name (live), created (with the billing address) when there is none.
+        A billing address the write carries goes onto the account."""
+        creating = envelope.external_id is None
+        carried = company_fields(party, command.fields if not creating else ())
+        if not carried:
+            return party
+        tenant = envelope.tenant
+        company = (
+            (party.company_name or "").strip() if party.carries("company_name") else ""
         )
-        if party.account_id or not company or not wanted:
-            return party
-        cache_key = (envelope.tenant, normalised(company))
-        account_id = self._accounts.get(cache_key)
+        address = party.billing_address if "billing_address" in carried else None
+        account_id, created = party.account_id, False
+        if account_id is None and company:
+            cache_key = (tenant, normalised(company))
+            account_id = self._accounts.get(cache_key)
+            if account_id is None:
+                account_id, created = await self._find_or_create_account(
+                    tenant, company, address
+                )
+            if account_id is not None:
+                self._accounts[cache_key] = account_id
         if account_id is None:
-            account_id = await self._find_or_create_account(envelope.tenant, company)
-        if account_id is None:
-            return party
-        self._accounts[cache_key] = account_id
+            return party  # no company: Zoho has nowhere to keep the address
+        if (
+            "billing_address" in carried
+            and not created
+            and await self._address_goes_on(tenant, account_id, address, creating)
+        ):
+            await self._address_on_account(tenant, account_id, address)
         return party.model_copy(update={"account_id": account_id})
 
-    async def _find_or_create_account(self, tenant: str, company: str) -> str | None:
+    async def _address_goes_on(
+        self, tenant: str, account_id: str, address: Address | None, creating: bool
+    ) -> bool:
+        """An edit of the address goes onto the account; a new contact joining
+        an account only fills in an address the account does not have yet."""
+        if not creating:
+            return True
+        return address is not None and await self._account_has_no_address(
+            tenant, account_id
+        )
+
+    async def _find_or_create_account(
+        self, tenant: str, company: str, address: Address | None
+    ) -> tuple[str | None, bool]:
+        """(account id, created now)."""
         accounts = MODULES["account"].module
         rows = await self.client.search(
             tenant, accounts, criteria=criteria_in("Account_Name", [company])
@@ -174,15 +216,44 @@ class Writes:
             r for r in rows if normalised(r.get("Account_Name")) == normalised(company)
         ]
         if len(hits) == 1:
-            return str(hits[0]["id"])
+            return str(hits[0]["id"]), False
         if hits:
             log.warning("account_ambiguous", tenant=tenant, count=len(hits))
-            return None
-        [item] = await self.client.insert(tenant, accounts, [{"Account_Name": company}])
+            return None, False
+        body = account_to_zoho(Organization(name=company, billing_address=address))
+        [item] = await self.client.insert(tenant, accounts, [body])
         if record_verdict(item).kind != "ok":
             log.warning("account_not_created", tenant=tenant, item=item)
-            return None
-        return str((item.get("details") or {}).get("id"))
+            return None, False
+        return str((item.get("details") or {}).get("id")), True
+
+    async def _account_has_no_address(self, tenant: str, account_id: str) -> bool:
+        row = await self.client.get(tenant, MODULES["account"].module, account_id)
+        if row is None:
+            return False  # gone: nothing to fill
+        try:
+            organization, _version = account_from_zoho(row)
+        except ValueError:
+            return False  # unreadable: leave it as it is
+        return organization.billing_address is None
+
+    async def _address_on_account(
+        self, tenant: str, account_id: str, address: Address | None
+    ) -> None:
+        body = account_to_zoho(
+            Organization(name="", billing_address=address),
+            fields=("billing_address",),
+            existing_id=account_id,
+        )
+        [item] = await self.client.update(tenant, MODULES["account"].module, [body])
+        verdict = record_verdict(item)
+        if verdict.kind in ("retry", "throttled", "auth"):
+            raise RetriableError(
+                f"write the billing address of account {account_id}: {verdict.message}",
+                code=verdict.code,
+            )
+        if verdict.kind != "ok":
+            log.warning("account_address_not_written", tenant=tenant, item=item)
 
     # -- outcomes ----------------------------------------------------------------
     @staticmethod
@@ -213,6 +284,16 @@ class Writes:
             ok=True, idempotency_key=command.idempotency_key, reason=reason
         )
         return self.written(envelope, outcome, envelope.external_id)
+
+    def _nothing_to_write(self, job: Job) -> Envelope:
+        """Every field of this update is one Zoho does not keep here."""
+        outcome = WriteOutcome(
+            ok=True,
+            idempotency_key=job.command.idempotency_key,
+            content_hash=job.hash,
+            reason="nothing this Zoho module keeps: no call",
+        )
+        return self.written(job.envelope, outcome, job.envelope.external_id)
 
     def _failed(self, job: Job, reason: str) -> Envelope:
         outcome = WriteOutcome(
@@ -344,3 +425,12 @@ class Writes:
         )
         version = Version(updated_at=parse_time(modified)) if modified else None
         return self.written(job.envelope, outcome, str(row["id"]), version)
+
+
+def company_fields(party: Party, fields: Sequence[str]) -> set[str]:
+    """The company fields a contact write carries (``fields`` empty = all)."""
+    return {
+        name
+        for name in COMPANY
+        if party.carries(name) and (not fields or name in fields)
+    }

@@ -14,6 +14,7 @@ from services.matcher.context import (
     entity_on,
     replay,
 )
+from services.matcher.fields import carrying
 from services.matcher.markers import unsynced_markers
 from services.matcher.model import Link, MirrorEntry, version_key
 
@@ -66,7 +67,7 @@ async def _deactivate_other(ctx: Context, link: Link, system: str) -> list[Envel
     record: dict[str, Any] = dict(their.record) if their and their.record else {}
     fields: tuple[str, ...] = ()
     if link.kind not in DOCUMENTS:
-        record["active"] = False
+        record = carrying({**record, "active": False}, "active")
         fields = ("active",)
     command = WriteCommand(
         record=record,
@@ -89,7 +90,7 @@ async def _crm_status(ctx: Context, link: Link, why: str) -> list[Envelope]:
         mirror = await ctx.repo.mirror(ctx.tenant, "crm", link.kind, crm_id)
         record = dict(mirror.record) if mirror and mirror.record else {}
         command = WriteCommand(
-            record={**record, "status": status},
+            record=carrying({**record, "status": status}, "status"),
             idempotency_key=ctx.idempotency_key(link.id, "crm"),
             fields=("status",),
             markers=markers,

@@ -5,6 +5,10 @@ named after the CRM side; per-connection overrides add pairs of paths
 (``custom.X`` ⇄ ``custom.Y``) or drop fields. Document references are in CRM
 ids in sync space (``references`` translates). Only these projections are
 compared and hashed, so CRM marker fields never look like a change.
+
+A field the record does not carry (``not_carried``: its side has no such
+field, keeps it in another record, or did not fetch it) is left out of the
+projection: absent means "unknown, unchanged", never "empty".
 """
 
 from __future__ import annotations
@@ -69,18 +73,37 @@ def field_specs(kind: str, mapping: FieldMapping) -> tuple[FieldSpec, ...]:
     return tuple(specs)
 
 
+NOT_CARRIED = "not_carried"
+
+
 def project(
-    record: dict[str, Any],
-    system: str,
-    specs: tuple[FieldSpec, ...],
-    unknown: frozenset[str] = frozenset(),
+    record: dict[str, Any], system: str, specs: tuple[FieldSpec, ...]
 ) -> dict[str, Any]:
-    """The record's synced values; ``unknown`` fields are left out (not "empty")."""
+    """The record's synced values; fields it does not carry are left out."""
+    unknown = not_carried(record)
     return {
         spec.name: normalise(spec.name, _get(record, spec.path(system)))
         for spec in specs
-        if spec.name not in unknown
+        if spec.path(system) not in unknown
     }
+
+
+def not_carried(record: dict[str, Any]) -> frozenset[str]:
+    return frozenset(record.get(NOT_CARRIED) or ())
+
+
+def unknown_paths(
+    values: dict[str, Any], system: str, specs: tuple[FieldSpec, ...]
+) -> list[str]:
+    """Paths on ``system`` of the synced fields ``values`` does not hold: a
+    record written from ``values`` does not carry them (never a clear)."""
+    return sorted(spec.path(system) for spec in specs if spec.name not in values)
+
+
+def carrying(record: dict[str, Any], *paths: str) -> dict[str, Any]:
+    """``record`` saying it carries ``paths`` (the caller has set them)."""
+    rest = not_carried(record).difference(paths)
+    return {**record, NOT_CARRIED: sorted(rest)}
 
 
 def unproject(

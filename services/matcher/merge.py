@@ -52,9 +52,13 @@ def three_way(
 ) -> Merged:
     """A field changed on one side takes that side's value; changed on both to
     different values is a conflict the policy settles (latest change wins by
-    default; ties go to the side whose change is being processed)."""
+    default; ties go to the side whose change is being processed). A field a
+    side does not carry is absent from its values: unchanged there, never a
+    clear."""
     merged = Merged(values={})
     for name in fields:
+        if not any(name in known for known in (base, mine.values, theirs.values)):
+            continue  # no side carries it: nothing to agree on, nothing to clear
         was = base.get(name)
         ours = mine.values.get(name, was)
         their = theirs.values.get(name, was)
@@ -81,5 +85,10 @@ def _winner(rule: str, mine: Side, theirs: Side) -> str:
 
 
 def changed(target: dict[str, Any], merged: dict[str, Any]) -> dict[str, Any]:
-    """The merged values ``target`` does not hold yet."""
-    return {k: v for k, v in merged.items() if target.get(k, MISSING) != v}
+    """The merged values ``target`` does not hold yet. A field ``target`` does
+    not hold at all (neither agreed nor carried) needs no write to stay empty."""
+    return {
+        k: v
+        for k, v in merged.items()
+        if target.get(k, MISSING) != v and (k in target or v is not None)
+    }

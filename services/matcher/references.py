@@ -59,12 +59,13 @@ def translate(
             return None
         return links[f"{source}:{entity}:{external_id}"].id_on(target)
 
-    lines = [
-        {**line, "product_id": other(PRODUCT[source], line.get("product_id"))}
-        for line in document.get("lines") or ()
-    ]
-    return {
-        **document,
-        "party_id": other(PARTY[source], document.get("party_id")),
-        "lines": lines,
-    }
+    translated = dict(document)
+    # Only references the document holds: one it does not carry stays unknown.
+    if "party_id" in document:
+        translated["party_id"] = other(PARTY[source], document["party_id"])
+    if "lines" in document:
+        translated["lines"] = [
+            {**line, "product_id": other(PRODUCT[source], line.get("product_id"))}
+            for line in document["lines"] or ()
+        ]
+    return translated

@@ -1,5 +1,5 @@
-"""A record as the merge sees it: its synced values in sync space, the
-fields not known yet, the dependencies it still misses."""
+"""A record as the merge sees it: its synced values in sync space (the
+fields it does not carry left out), the dependencies it still misses."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from common.messages import Envelope
 from services.matcher.context import DOCUMENTS, Context
-from services.matcher.fields import COMPANY, field_specs, project
+from services.matcher.fields import COMPANY, NOT_CARRIED, field_specs, project
 from services.matcher.model import Link, MirrorEntry
 from services.matcher.references import Dependency, dependencies, missing, translate
 
@@ -24,10 +24,9 @@ class View:
 
 async def view_of(ctx: Context, kind: str, system: str, mirror: MirrorEntry) -> View:
     record = dict(mirror.record or {})
-    unknown: frozenset[str] = frozenset()
     fetches: list[Envelope] = []
     if kind == "contact" and system == "crm":
-        record, unknown, fetches = await _with_account(ctx, record)
+        record, fetches = await _with_account(ctx, record)
     lacking: list[Dependency] = []
     if kind in DOCUMENTS:
         deps = dependencies(system, record)
@@ -36,7 +35,7 @@ async def view_of(ctx: Context, kind: str, system: str, mirror: MirrorEntry) -> 
         if not lacking:
             record = translate(record, system, "crm", links)
     specs = field_specs(kind, ctx.settings.mapping_for(kind))
-    values = project(record, system, specs, unknown)
+    values = project(record, system, specs)
     return View(values, mirror.updated_at, record, lacking, fetches)
 
 
@@ -56,19 +55,33 @@ async def dependency_links(ctx: Context, deps: list[Dependency]) -> dict[str, Li
     return found
 
 
+# A CRM contact's company fields and where its account keeps them.
+FROM_ACCOUNT = {"company_name": "name", "billing_address": "billing_address"}
+
+
 async def _with_account(
     ctx: Context, contact: dict[str, Any]
-) -> tuple[dict[str, Any], frozenset[str], list[Envelope]]:
-    """Company fields of a CRM contact come from its account (mirror)."""
+) -> tuple[dict[str, Any], list[Envelope]]:
+    """Company fields of a CRM contact come from its account (mirror). A
+    contact never carries them itself: with no account (or one not read yet)
+    they stay unknown, so their absence never clears the customer's."""
+    own = {*(contact.get(NOT_CARRIED) or ()), *COMPANY}
     account_id = contact.get("account_id")
-    if not account_id:
-        return contact, frozenset(), []
-    account = await ctx.repo.mirror(ctx.tenant, "crm", "account", account_id)
+    account = (
+        await ctx.repo.mirror(ctx.tenant, "crm", "account", account_id)
+        if account_id
+        else None
+    )
     if account is None or account.record is None or account.deleted:
-        return contact, frozenset(COMPANY), [ctx.fetch("crm", "account", account_id)]
+        fetches = [ctx.fetch("crm", "account", account_id)] if account_id else []
+        return {**contact, NOT_CARRIED: sorted(own)}, fetches
+    unknown_there = set(account.record.get(NOT_CARRIED) or ())
+    carried = {
+        ours for ours, theirs in FROM_ACCOUNT.items() if theirs not in unknown_there
+    }
     enriched = {
         **contact,
-        "company_name": account.record.get("name"),
-        "billing_address": account.record.get("billing_address"),
+        **{ours: account.record.get(theirs) for ours, theirs in FROM_ACCOUNT.items()},
+        NOT_CARRIED: sorted(own - carried),
     }
-    return enriched, frozenset(), []
+    return enriched, []

@@ -10,7 +10,13 @@ from common.entities import RECORD_TYPE
 from common.errors import PermanentError
 from common.messages import Envelope, WriteCommand
 from services.matcher.context import DOCUMENTS, Context, entity_on
-from services.matcher.fields import field_specs, paths_of, unproject
+from services.matcher.fields import (
+    NOT_CARRIED,
+    field_specs,
+    paths_of,
+    unknown_paths,
+    unproject,
+)
 from services.matcher.markers import synced_markers
 from services.matcher.matchkeys import match_keys, name_key
 from services.matcher.model import Link, MirrorEntry
@@ -45,6 +51,9 @@ async def build_write(
     else:
         into = {k: (source or {}).get(k) for k in TEMPLATE.get(kind, ())}
     record = unproject(values, target, specs, into)
+    # What neither side has told us is not carried: the target's writer
+    # leaves it alone instead of clearing it (a full write sends every field).
+    record[NOT_CARRIED] = unknown_paths(values, target, specs)
     if target == "crm":
         record = await _crm_extras(ctx, kind, record, link, create)
     else:

@@ -9,8 +9,11 @@ from common.messages import Version
 from common.records import Organization
 from services.crm_gateway.translation.common import (
     address_from_zoho,
+    address_keys,
     address_to_zoho,
     finish_body,
+    keys_of,
+    not_carried,
     zoho_reader,
 )
 from services.crm_gateway.translation.versions import version_from_zoho
@@ -22,6 +25,11 @@ from services.qbo_gateway.translation.fieldmap import (
 from services.qbo_gateway.translation.fields import Mapped, Selection, write_mapped
 
 ACCOUNT_FIELDS = (Mapped("name", "Account_Name"), Mapped("phone", "Phone"))
+NEVER_CARRIED = ("active",)  # Zoho accounts have no inactive state
+READ_FROM = {
+    **keys_of(ACCOUNT_FIELDS),
+    "billing_address": address_keys("Billing_", "Code"),
+}
 
 
 def account_from_zoho(
@@ -33,6 +41,7 @@ def account_from_zoho(
         phone=reader.text("Phone"),
         billing_address=address_from_zoho(reader, "Billing_", "Code"),
         custom=read_custom(reader, field_map),
+        not_carried=not_carried(reader, NEVER_CARRIED, READ_FROM, field_map),
     )
     return organization, version_from_zoho(reader)
 
@@ -44,7 +53,7 @@ def account_to_zoho(
     existing_id: str | None = None,
     field_map: FieldMap | None = None,
 ) -> dict[str, Any]:
-    chosen = Selection(Organization, fields if existing_id else ())
+    chosen = Selection.of(organization, fields, existing_id)
     body: dict[str, Any] = {}
     write_mapped(organization, ACCOUNT_FIELDS, chosen, body)
     if "billing_address" in chosen:

@@ -6,10 +6,12 @@ both gateways parse numbers and report errors the same way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from common.records import Address
-from services.qbo_gateway.translation.fields import prune
+from services.qbo_gateway.translation.fieldmap import FieldMap
+from services.qbo_gateway.translation.fields import Mapped, prune
 from services.qbo_gateway.translation.reader import Reader
 
 ADDRESS_PARTS = (("city", "City"), ("region", "State"), ("country", "Country"))
@@ -19,6 +21,43 @@ def zoho_reader(module: str, data: Any) -> Reader:
     reader = Reader(module, data, id_key="id")
     reader.required_id()
     return reader
+
+
+def keys_of(table: Iterable[Mapped]) -> dict[str, tuple[str, ...]]:
+    """The Zoho key each mapped field is read from (its top-level part)."""
+    return {row.field: (row.path.split(".", 1)[0],) for row in table}
+
+
+def address_keys(prefix: str, code: str) -> tuple[str, ...]:
+    return (
+        f"{prefix}Street",
+        *(f"{prefix}{key}" for _, key in ADDRESS_PARTS),
+        f"{prefix}{code}",
+    )
+
+
+def not_carried(
+    reader: Reader,
+    never: Iterable[str],
+    read_from: Mapping[str, Sequence[str]],
+    field_map: FieldMap | None,
+) -> tuple[str, ...]:
+    """Fields this Zoho record does not carry: those the module never has,
+    and those whose keys the payload lacks. Zoho answers every field it was
+    asked for (null when empty), so a missing key was not fetched: unknown,
+    not empty."""
+    missing = {
+        name
+        for name, keys in read_from.items()
+        if not any(key in reader.data for key in keys)
+    }
+    links = field_map.links if field_map is not None else ()
+    missing |= {
+        f"custom.{link.custom_key}"
+        for link in links
+        if link.api_field.split(".", 1)[0] not in reader.data
+    }
+    return tuple(sorted({*never, *missing}))
 
 
 def lookup(value: str | None) -> dict[str, str] | None:

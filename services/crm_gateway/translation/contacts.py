@@ -1,9 +1,10 @@
 """Zoho Contacts ⇄ canonical Party (the person half of a QBO customer).
 
-Company name and billing address come from the contact's Account (rule 5):
-the matcher fills them in from the account, so a contact reads them as empty
-and never writes them. Mailing_* are the contact's own and are not mapped.
-Full_Name is read-only in Zoho, so display_name is not mapped either.
+Company name and billing address live on the contact's Account (rule 5): a
+contact does not carry them (``not_carried``); the matcher fills them in from
+the account, and the crm-gateway writes them onto the account. Mailing_* are
+the contact's own and are not mapped. Full_Name is read-only in Zoho, so
+display_name is not mapped either, and Zoho contacts have no active flag.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from common.messages import Version
 from common.records import Party
 from services.crm_gateway.translation.common import (
     finish_body,
+    keys_of,
     lookup,
+    not_carried,
     zoho_reader,
 )
 from services.crm_gateway.translation.versions import version_from_zoho
@@ -38,6 +41,8 @@ CONTACT_FIELDS = (
     Mapped("phone", "Phone"),
     Mapped("mobile", "Mobile"),
 )
+NEVER_CARRIED = ("display_name", "company_name", "billing_address", "active")
+READ_FROM = {**keys_of(CONTACT_FIELDS), "account_id": ("Account_Name",)}
 
 
 def contact_from_zoho(
@@ -48,6 +53,7 @@ def contact_from_zoho(
         **read_mapped(reader, CONTACT_FIELDS),
         account_id=reader.text("Account_Name.id"),
         custom=read_custom(reader, field_map),
+        not_carried=not_carried(reader, NEVER_CARRIED, READ_FROM, field_map),
     )
     return party, version_from_zoho(reader)
 
@@ -60,7 +66,7 @@ def contact_to_zoho(
     field_map: FieldMap | None = None,
 ) -> dict[str, Any]:
     """A create body, or with ``existing_id`` an update of ``fields`` only."""
-    chosen = Selection(Party, fields if existing_id else ())
+    chosen = Selection.of(party, fields, existing_id)
     body: dict[str, Any] = {}
     write_mapped(party, CONTACT_FIELDS, chosen, body)
     if existing_id is None and not party.last_name:

@@ -1,9 +1,10 @@
 """Zoho Invoices / Quotes ⇄ canonical SalesDocument.
 
 notes ⇄ Description, terms ⇄ Terms_and_Conditions, party_id ⇄ Contact_Name,
-account_id ⇄ Account_Name. Quotes have no issue date (issue_date stays
-empty); their due date is Valid_Till and their status Quote_Stage. Zoho has
-no void: ``voided`` is always False here (a void in QBO reaches the CRM as a
+account_id ⇄ Account_Name. Quotes have no issue date (issue_date is not
+carried: a QBO estimate's TxnDate is neither stored here nor cleared from
+here); their due date is Valid_Till and their status Quote_Stage. Zoho has
+no void: ``voided`` is not carried (a void in QBO reaches the CRM as a
 status change the matcher chooses). Invoice_Number / Quote_Number are
 autonumbers, read but never written; Sub_Total, Tax and Grand_Total are
 computed by Zoho and read only (Grand_Total is ``total``).
@@ -19,7 +20,9 @@ from common.messages import Version
 from common.records import DocumentKind, SalesDocument
 from services.crm_gateway.translation.common import (
     finish_body,
+    keys_of,
     lookup,
+    not_carried,
     zoho_reader,
 )
 from services.crm_gateway.translation.lines import lines_from_zoho, lines_to_zoho
@@ -46,6 +49,25 @@ class Layout:
     due_date: str
     status: str
     label: str
+
+    def read_from(self) -> dict[str, tuple[str, ...]]:
+        """The Zoho key of every field this module has."""
+        keys = {
+            **keys_of(TEXT_FIELDS),
+            "number": (self.number,),
+            "party_id": ("Contact_Name",),
+            "account_id": ("Account_Name",),
+            "due_date": (self.due_date,),
+            "status": (self.status,),
+            "lines": (self.items,),
+            "total": ("Grand_Total",),
+        }
+        if self.issue_date is not None:
+            keys["issue_date"] = (self.issue_date,)
+        return keys
+
+    def never_carried(self) -> tuple[str, ...]:
+        return ("voided",) if self.issue_date else ("voided", "issue_date")
 
 
 LAYOUTS: dict[DocumentKind, Layout] = {
@@ -104,6 +126,9 @@ def document_from_zoho(
         lines=lines_from_zoho(reader, layout.items, reader.decimal("Discount")),
         total=reader.decimal("Grand_Total"),
         custom=read_custom(reader, field_map),
+        not_carried=not_carried(
+            reader, layout.never_carried(), layout.read_from(), field_map
+        ),
         **read_mapped(reader, TEXT_FIELDS),
     )
     return document, version_from_zoho(reader)
@@ -122,7 +147,7 @@ def document_to_zoho(
     Discount set to 0 because the lines carry all of it.
     """
     layout = LAYOUTS[document.kind]
-    chosen = Selection(SalesDocument, fields if existing_id else ())
+    chosen = Selection.of(document, fields, existing_id)
     body: dict[str, Any] = {}
     write_mapped(document, TEXT_FIELDS, chosen, body)
     if existing_id is None and not document.subject:

@@ -14,6 +14,8 @@ from common.messages import Version
 from common.records import Product
 from services.crm_gateway.translation.common import (
     finish_body,
+    keys_of,
+    not_carried,
     zoho_reader,
 )
 from services.crm_gateway.translation.markers import FETCH_PRODUCT_DETAILS
@@ -37,6 +39,11 @@ PRODUCT_FIELDS = (
     Mapped("sku", "Product_Code"),
     Mapped("taxable", "Taxable", "bool"),
 )
+READ_FROM = {
+    **keys_of(PRODUCT_FIELDS),
+    "active": ("Product_Active",),
+    "fetch_requested": (FETCH_PRODUCT_DETAILS,),
+}
 
 
 def product_from_zoho(
@@ -50,6 +57,7 @@ def product_from_zoho(
         active=bool(reader.boolean("Product_Active", default=True)),
         fetch_requested=bool(reader.boolean(FETCH_PRODUCT_DETAILS, default=False)),
         custom=read_custom(reader, field_map),
+        not_carried=not_carried(reader, (), READ_FROM, field_map),
     )
     return product, version_from_zoho(reader)
 
@@ -61,7 +69,7 @@ def product_to_zoho(
     existing_id: str | None = None,
     field_map: FieldMap | None = None,
 ) -> dict[str, Any]:
-    chosen = Selection(Product, fields if existing_id else ())
+    chosen = Selection.of(product, fields, existing_id)
     body: dict[str, Any] = {}
     write_mapped(product, PRODUCT_FIELDS, chosen, body)
     if "active" in chosen:

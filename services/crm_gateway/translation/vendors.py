@@ -1,7 +1,8 @@
 """Zoho Vendors ⇄ canonical Vendor.
 
-Zoho vendors have no company or active field: company_name reads as empty
-and is not written; deletions arrive through the deleted-records list.
+Zoho vendors have no company or active field: both are not carried (never
+read as empty, never written); deletions arrive through the deleted-records
+list.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from common.messages import Version
 from common.records import Vendor
 from services.crm_gateway.translation.common import (
     address_from_zoho,
+    address_keys,
     address_to_zoho,
     finish_body,
+    keys_of,
+    not_carried,
     zoho_reader,
 )
 from services.crm_gateway.translation.versions import version_from_zoho
@@ -36,6 +40,8 @@ VENDOR_FIELDS = (
     Mapped("phone", "Phone"),
     Mapped("website", "Website"),
 )
+NEVER_CARRIED = ("company_name", "active")
+READ_FROM = {**keys_of(VENDOR_FIELDS), "address": address_keys("", "Zip_Code")}
 
 
 def vendor_from_zoho(
@@ -48,6 +54,7 @@ def vendor_from_zoho(
         **values,
         address=address_from_zoho(reader, "", "Zip_Code"),
         custom=read_custom(reader, field_map),
+        not_carried=not_carried(reader, NEVER_CARRIED, READ_FROM, field_map),
     )
     return vendor, version_from_zoho(reader)
 
@@ -59,7 +66,7 @@ def vendor_to_zoho(
     existing_id: str | None = None,
     field_map: FieldMap | None = None,
 ) -> dict[str, Any]:
-    chosen = Selection(Vendor, fields if existing_id else ())
+    chosen = Selection.of(vendor, fields, existing_id)
     body: dict[str, Any] = {}
     write_mapped(vendor, VENDOR_FIELDS, chosen, body)
     if "address" in chosen:

@@ -1,7 +1,9 @@
 """QBO Customer ⇄ canonical Party.
 
 Balance, Notes, MiddleName, ShipAddr and the other QBO fields are not mapped
-(unless a FieldMap adds them), so they never change the content hash.
+(unless a FieldMap adds them), so they never change the content hash. QBO
+leaves empty fields out of its answers, so a missing key reads as empty; only
+account_id (a CRM Account) is not carried.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def customer_from_qbo(
         billing_address=address_from_qbo(reader, "BillAddr"),
         active=bool(reader.boolean("Active", default=True)),
         custom=read_custom(reader, field_map),
+        not_carried=("account_id",),
     )
     return party, version_from_qbo(reader)
 
@@ -64,7 +67,7 @@ def customer_to_qbo(
     field_map: FieldMap | None = None,
 ) -> dict[str, Any]:
     """A create body, or with ``existing_id`` a sparse update of ``fields``."""
-    chosen = Selection(Party, fields if existing_id else ())
+    chosen = Selection.of(party, fields, existing_id)
     body: dict[str, Any] = {}
     write_mapped(party, PARTY_FIELDS, chosen, body)
     if "display_name" in chosen:

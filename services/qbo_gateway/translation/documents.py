@@ -29,6 +29,7 @@ DUE_DATE: dict[DocumentKind, str] = {"invoice": "DueDate", "estimate": "Expirati
 ESTIMATE_STATUSES = ("Pending", "Accepted", "Closed", "Rejected")
 DOC_NUMBER_MAX = 21
 VOID_NOTE = "voided"
+CRM_ONLY = ("subject", "account_id")  # and a live invoice's status: QBO has none
 
 
 def invoice_from_qbo(
@@ -64,6 +65,7 @@ def document_from_qbo(
         terms=reader.text("CustomerMemo.value"),
         voided=voided,
         custom=read_custom(reader, field_map),
+        not_carried=CRM_ONLY if voided or kind == "estimate" else (*CRM_ONLY, "status"),
     )
     return document, version_from_qbo(reader)
 
@@ -94,7 +96,7 @@ def document_to_qbo(
     """
     kind = document.kind
     entity = ENTITY[kind]
-    chosen = Selection(SalesDocument, fields if existing_id else ())
+    chosen = Selection.of(document, fields, existing_id)
     body: dict[str, Any] = {}
     if "number" in chosen and len(document.number or "") <= DOC_NUMBER_MAX:
         # A longer CRM number cannot be a DocNumber; QBO then numbers it itself.
@@ -103,10 +105,12 @@ def document_to_qbo(
         if not document.party_id:
             raise ValueError(f"{entity} {existing_id or '(new)'}: party_id is required")
         body["CustomerRef"] = ref(document.party_id)
-    if "issue_date" in chosen:
-        body["TxnDate"] = _day(document.issue_date)
-    if "due_date" in chosen:
-        body[DUE_DATE[kind]] = _day(document.due_date)
+    # QBO refuses a null date (2010 "invalid date None"): an empty one is
+    # left out, so QBO keeps (or on create, picks) its own.
+    if "issue_date" in chosen and document.issue_date is not None:
+        body["TxnDate"] = document.issue_date.isoformat()
+    if "due_date" in chosen and document.due_date is not None:
+        body[DUE_DATE[kind]] = document.due_date.isoformat()
     if (
         "status" in chosen
         and kind == "estimate"
@@ -132,7 +136,3 @@ def document_to_qbo(
     return finish_body(
         body, entity=entity, existing_id=existing_id, sync_token=sync_token
     )
-
-
-def _day(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None

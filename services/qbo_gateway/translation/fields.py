@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from common.records import Canonical
 from services.qbo_gateway.translation.money import json_number
 from services.qbo_gateway.translation.reader import Reader, set_path
 
@@ -27,13 +28,19 @@ class Mapped:
 
 
 class Selection:
-    """Which canonical fields a write carries: all of them, or the changed ones.
+    """Which canonical fields a write carries: all of them, or the changed ones,
+    never one the record does not carry (its value would be written as a clear).
 
     Names must be fields of the record type (or ``custom.<key>``), so a typo in
     a write command fails loudly instead of silently writing nothing.
     """
 
-    def __init__(self, record_type: type[BaseModel], fields: Sequence[str] = ()):
+    def __init__(
+        self,
+        record_type: type[BaseModel],
+        fields: Sequence[str] = (),
+        not_carried: Iterable[str] = (),
+    ):
         known = set(record_type.model_fields)
         for name in fields:
             base = name.split(".", 1)[0]
@@ -43,11 +50,23 @@ class Selection:
                 )
         self.everything = not fields
         self.names = frozenset(fields)
+        self.not_carried = frozenset(not_carried)
+
+    @classmethod
+    def of(
+        cls, record: Canonical, fields: Sequence[str], existing_id: str | None
+    ) -> Selection:
+        """A create writes every carried field; an update only ``fields``."""
+        return cls(type(record), fields if existing_id else (), record.not_carried)
 
     def __contains__(self, name: object) -> bool:
+        if name in self.not_carried:
+            return False
         return self.everything or name in self.names
 
     def custom_wanted(self, key: str) -> bool:
+        if f"custom.{key}" in self.not_carried:
+            return False
         return self.everything or "custom" in self.names or f"custom.{key}" in self
 
 

@@ -47,6 +47,7 @@ def item_from_qbo(
         **values,
         active=bool(reader.boolean("Active", default=True)),
         custom=read_custom(reader, field_map),
+        not_carried=("fetch_requested",),  # a CRM checkbox
     )
     return product, version_from_qbo(reader)
 
@@ -65,7 +66,7 @@ def item_to_qbo(
 
     ``fetch_requested`` is a CRM-side trigger, never written to QBO.
     """
-    chosen = Selection(Product, fields if existing_id else ())
+    chosen = Selection.of(product, fields, existing_id)
     body: dict[str, Any] = {}
     write_mapped(product, PRODUCT_FIELDS, chosen, body)
     if "active" in chosen:

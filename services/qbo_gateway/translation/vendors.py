@@ -59,7 +59,7 @@ def vendor_to_qbo(
     sync_token: str | int | None = None,
     field_map: FieldMap | None = None,
 ) -> dict[str, Any]:
-    chosen = Selection(Vendor, fields if existing_id else ())
+    chosen = Selection.of(vendor, fields, existing_id)
     body: dict[str, Any] = {}
     write_mapped(vendor, VENDOR_FIELDS, chosen, body)
     if "address" in chosen:

@@ -246,3 +246,155 @@ async def test_markers_only_and_deactivate(
         await zoho.calls(*UPDATE) == 2
     )  # contact markers + product; no call for "off"
     await asyncio.sleep(0)
+
+
+ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postal_code": "11111"}
+
+
+async def account_named(zoho: Sandbox, name: str) -> list[dict[str, Any]]:
+    status, body = await zoho.api(
+        "GET", "/Accounts/search", params={"criteria": f"(Account_Name:equals:{name})"}
+    )
+    return [] if status == 204 or body is None else list(body["data"])
+
+
+async def account(zoho: Sandbox, account_id: str) -> dict[str, Any]:
+    _status, body = await zoho.api("GET", f"/Accounts/{account_id}")
+    record: dict[str, Any] = body["data"][0]
+    return record
+
+
+async def test_an_account_created_for_a_qbo_customer_gets_its_billing_address(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    await start_gateway()
+    record = {
+        "last_name": "Lee",
+        "email": "ann@globex.io",
+        "company_name": "Globex",
+        "billing_address": ADDRESS,
+    }
+    await bus.publish(write("contact", record, "new", match_key="ann@globex.io"))
+    await wait_for(lambda: holds(len(outcomes(tap)) == 1))
+    message, outcome = outcomes(tap)["new"]
+    assert outcome.ok
+    (found,) = await account_named(zoho, "Globex")
+    assert (found["Billing_Street"], found["Billing_City"]) == (
+        "1 Main St",
+        "Springfield",
+    )
+    assert found["Billing_Code"] == "11111"
+    _status, body = await zoho.api("GET", f"/Contacts/{message.external_id}")
+    assert body["data"][0]["Account_Name"]["id"] == found["id"]
+
+
+async def test_a_billing_address_edit_goes_onto_the_contacts_account(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    _status, body = await zoho.api(
+        "POST",
+        "/Accounts",
+        json={"data": [{"Account_Name": "Initech", "Billing_City": "Old Town"}]},
+    )
+    account_id = body["data"][0]["details"]["id"]
+    _status, body = await zoho.api(
+        "POST",
+        "/Contacts",
+        json={
+            "data": [
+                {
+                    "Last_Name": "Lumbergh",
+                    "Email": "bill@initech.io",
+                    "Account_Name": {"id": account_id},
+                }
+            ]
+        },
+    )
+    contact = body["data"][0]["details"]["id"]
+    await start_gateway()
+    record = {
+        "last_name": "Lumbergh",
+        "email": "bill@initech.io",
+        "company_name": "Initech",
+        "billing_address": ADDRESS,
+        "account_id": account_id,
+    }
+    await bus.publish(
+        write(
+            "contact",
+            record,
+            "moved",
+            external_id=contact,
+            fields=("billing_address",),
+        )
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 1))
+    assert outcomes(tap)["moved"][1].ok
+    assert (await account(zoho, account_id))["Billing_City"] == "Springfield"
+
+
+async def test_a_new_contact_fills_an_accounts_address_but_never_overwrites_it(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    _status, body = await zoho.api(
+        "POST",
+        "/Accounts",
+        json={
+            "data": [
+                {"Account_Name": "Bare Co"},
+                {"Account_Name": "Kept Co", "Billing_City": "Their City"},
+            ]
+        },
+    )
+    bare, kept = (item["details"]["id"] for item in body["data"])
+    await start_gateway()
+    await bus.publish_many(
+        [
+            write(
+                "contact",
+                {
+                    "last_name": f"Person {n}",
+                    "email": f"p{n}@x.io",
+                    "company_name": company,
+                    "billing_address": ADDRESS,
+                },
+                f"k{n}",
+                match_key=f"p{n}@x.io",
+            )
+            for n, company in enumerate(("Bare Co", "Kept Co"))
+        ]
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 2))
+    assert (await account(zoho, bare))["Billing_City"] == "Springfield"
+    assert (await account(zoho, kept))["Billing_City"] == "Their City"
+
+
+async def test_an_update_of_only_fields_zoho_does_not_keep_makes_no_call(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    """A QBO estimate's TxnDate reaches a quote, which has no issue date."""
+    await start_gateway()
+    await zoho.admin("POST", "/_sandbox/stats/reset")
+    quote = {"kind": "estimate", "issue_date": "2025-03-01", "subject": "Q"}
+    await bus.publish(
+        write("quote", quote, "date", external_id="42", fields=("issue_date",))
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 1))
+    assert outcomes(tap)["date"][1].ok
+    assert await zoho.calls(*UPDATE) == 0

@@ -49,6 +49,7 @@ def test_customer_get_sample_translates_field_by_field() -> None:
         billing_address=Address(
             line1="12 Ocean Dr.", city="Half Moon Bay", region="CA", postal_code="94213"
         ),
+        not_carried=("account_id",),  # a CRM Account: QBO has none
     )
     assert version.sequence == 0
     assert version.updated_at.isoformat() == "2014-09-18T19:56:01+00:00"
@@ -152,6 +153,7 @@ def test_malformed_customer_names_field_and_id(
                 description="Rock Fountain",
                 unit_price=Decimal(275),
                 taxable=True,
+                not_carried=("fetch_requested",),
             ),
         ),
         (
@@ -162,6 +164,7 @@ def test_malformed_customer_names_field_and_id(
                 description="Concrete for fountain installation",
                 unit_price=Decimal(0),
                 taxable=True,
+                not_carried=("fetch_requested",),
             ),
         ),
     ],
