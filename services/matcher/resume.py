@@ -64,7 +64,7 @@ async def resume_all(
                 out += await resume_one(ctx, parked)
                 break
             except StaleWrite as exc:
-                log.info("resume_race", parked=parked.id, error=str(exc))
+                log.debug("resume_race", parked=parked.id, error=str(exc))
         else:
             lost.append(parked.id)
     return out, lost
