@@ -1,18 +1,36 @@
-"""Processed event ids per consumer queue, so a redelivery is handled once.
+"""Per consumer queue: which events are done, and who is handling which now.
 
-Entries expire (TTL index) after a week: far longer than any redelivery or
-retry schedule, short enough to keep the collection small.
+One document per (queue, event id), ``_id = "{queue}:{event_id}"``. A
+consumer *claims* an event by inserting it (``state: "running"``, an owner
+and a lease); the insert is atomic in every store, so of two processes
+handling copies of one event at once exactly one runs it. Finishing sets
+``state: "done"`` (a later copy is acked as a duplicate); failing deletes the
+claim (the retry or replay may run). A holder that crashed stops renewing
+its lease: once the lease has run out (or at once, when the holder was a
+process on this host that no longer exists) the next copy takes the claim
+over with a compare-and-set.
+
+Entries expire after a week (TTL index, or ``expire_inbox``): far longer
+than any redelivery or retry schedule, short enough to keep the collection
+small. Lease times are stored as fixed-width strings because the embedded
+server turns a ``$set`` datetime into a string (common/store/times.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
+import uuid
 from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
 from common.store import Store
 from common.store.client import IndexSpec
+from common.store.times import to_stored
 
 INBOX = "inbox"
 INBOX_TTL_SECONDS = 7 * 24 * 3600
@@ -22,6 +40,15 @@ INBOX_INDEXES = [
 # Where TTL indexes are costly (the embedded server), a plain index and
 # `expire_inbox` run periodically by the runtime.
 INBOX_SWEPT_INDEXES = [IndexSpec(INBOX, (("at", 1),), name="inbox_at_swept")]
+CLAIM_LEASE_SECONDS = 10.0  # a crashed holder's claim is void after this
+RUNNING = "running"
+DONE = "done"
+
+
+class Claim(Enum):
+    TAKEN = "taken"  # ours: run it
+    DONE = "done"  # handled already: ack the copy
+    BUSY = "busy"  # another live holder is running it: come back later
 
 
 def inbox_indexes(store: Store) -> list[IndexSpec]:
@@ -34,21 +61,114 @@ async def expire_inbox(store: Store, older_than: float = INBOX_TTL_SECONDS) -> i
     return int(result.deleted_count)
 
 
+def new_owner() -> str:
+    """host:pid:random — the pid lets a process on the same host see that a
+    holder has died without waiting for its lease."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _holder_is_gone(owner: str) -> bool:
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # exists, someone else's
+        return False
+    return False
+
+
 class Inbox:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, lease: float = CLAIM_LEASE_SECONDS) -> None:
         self._collection = store.db[INBOX]
+        self.lease = lease
 
     @staticmethod
     def _key(queue: str, event_id: str) -> str:
         return f"{queue}:{event_id}"
 
+    def _expiry(self) -> str:
+        return to_stored(datetime.now(UTC) + timedelta(seconds=self.lease))
+
     async def seen(self, queue: str, event_id: str) -> bool:
         found = await self._collection.find_one({"_id": self._key(queue, event_id)})
-        return found is not None
+        return found is not None and _is_done(found)
+
+    async def claim(self, queue: str, event_id: str, owner: str) -> Claim:
+        key = self._key(queue, event_id)
+        for _ in range(3):  # a claim released in between: look again
+            try:
+                await self._collection.insert_one(
+                    {
+                        "_id": key,
+                        "at": datetime.now(UTC),
+                        "state": RUNNING,
+                        "owner": owner,
+                        "expires": self._expiry(),
+                    }
+                )
+                return Claim.TAKEN
+            except DuplicateKeyError:
+                found = await self._collection.find_one({"_id": key})
+            if found is not None:
+                return await self._claim_held(found, owner)
+        return Claim.BUSY
+
+    async def _claim_held(self, found: dict[str, Any], owner: str) -> Claim:
+        if _is_done(found):
+            return Claim.DONE
+        holder = str(found.get("owner", ""))
+        live = str(found.get("expires", "")) > to_stored(datetime.now(UTC))
+        # Our own claim (a release that failed) is stale: this process runs
+        # one copy at a time already.
+        if live and holder != owner and not _holder_is_gone(holder):
+            return Claim.BUSY
+        # The holder is gone: take over, unless another copy just did.
+        result = await self._collection.update_one(
+            {
+                "_id": found["_id"],
+                "state": RUNNING,
+                "owner": found.get("owner"),
+                "expires": found.get("expires"),
+            },
+            {"$set": {"owner": owner, "expires": self._expiry()}},
+        )
+        return Claim.TAKEN if result.modified_count == 1 else Claim.BUSY
+
+    async def renew(self, queue: str, event_ids: list[str], owner: str) -> None:
+        """Extend the leases of the claims ``owner`` still holds."""
+        if not event_ids:
+            return
+        keys = [self._key(queue, event_id) for event_id in event_ids]
+        await self._collection.update_many(
+            {"_id": {"$in": keys}, "owner": owner, "state": RUNNING},
+            {"$set": {"expires": self._expiry()}},
+        )
+
+    async def release(self, queue: str, event_id: str, owner: str) -> None:
+        """Give up a claim without finishing: the next copy may run."""
+        await self._collection.delete_one(
+            {"_id": self._key(queue, event_id), "owner": owner, "state": RUNNING}
+        )
 
     async def mark(self, queue: str, event_id: str) -> None:
-        # A concurrent redelivery may have got there first: same outcome.
+        """Done, whoever held the claim (or with none at all)."""
+        key = self._key(queue, event_id)
+        result = await self._collection.update_one(
+            {"_id": key}, {"$set": {"state": DONE}, "$unset": {"expires": ""}}
+        )
+        if result.matched_count:
+            return
+        # A concurrent mark may have got there first: same outcome.
         with contextlib.suppress(DuplicateKeyError):
             await self._collection.insert_one(
-                {"_id": self._key(queue, event_id), "at": datetime.now(UTC)}
+                {"_id": key, "at": datetime.now(UTC), "state": DONE}
             )
+
+
+def _is_done(document: dict[str, Any]) -> bool:
+    # Entries written before claims existed have no state: they are done.
+    return document.get("state", DONE) == DONE

@@ -11,7 +11,6 @@ closes everything.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -49,6 +48,9 @@ class ServiceContext:
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(
         default_factory=list
     )
+    # Run once the build is done, before the consumers start and before the
+    # service reports ready (e.g. answering operators' requests).
+    on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def consume(
@@ -71,6 +73,9 @@ class ServiceContext:
 Build = Callable[[ServiceContext], Awaitable[object]]
 COMMON_INDEXES: list[IndexSpec] = [*DEAD_LETTER_INDEXES]
 INBOX_SWEEP_SECONDS = 3600
+STOP_GRACE = 20.0  # seconds in-flight handlers get to finish on SIGTERM
+STOP_MARGIN = 5.0  # seconds the closing steps after the grace share at most
+MIN_STEP_SECONDS = 0.2  # a closing step past the margin still gets a try
 
 
 class ServiceRunner:
@@ -109,6 +114,8 @@ class ServiceRunner:
         http.router.add_get("/healthz", self._healthz)
         http.router.add_get("/readyz", self._readyz)
         http.router.add_get("/metrics", self._metrics)
+        for hook in context.on_start:
+            await hook()
         for consumer in context.consumers:
             await consumer.start()
         if not store.ttl_indexes_are_cheap:
@@ -126,23 +133,42 @@ class ServiceRunner:
         log.info("service_started", http=f"http://{settings.http_host}:{self.port}")
 
     async def stop(self) -> None:
+        """Stop within ``STOP_GRACE`` + ``STOP_MARGIN``, whatever state the
+        broker and the store are in: every await on the way out is bounded,
+        and what is still unacked goes back to the queue when the connection
+        closes (or has closed already)."""
         context = self.context
         if context is None:
             return
         log.info("service_stopping", in_flight_consumers=len(context.consumers))
-        for consumer in context.consumers:
-            await consumer.stop()
+        loop = asyncio.get_running_loop()
+        closed_by = loop.time() + STOP_GRACE + STOP_MARGIN
+        # The consumers share one grace: in-flight handlers finish together.
+        # Consumer.stop bounds its own broker calls.
+        stopped = await asyncio.gather(
+            *(consumer.stop(STOP_GRACE) for consumer in context.consumers),
+            return_exceptions=True,
+        )
+        for error in (e for e in stopped if isinstance(e, BaseException)):
+            log.warning("consumer_stop_failed", error=repr(error))
+
+        def left() -> float:
+            return max(closed_by - loop.time(), MIN_STEP_SECONDS)
+
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            await _bounded(
+                asyncio.gather(*self._tasks, return_exceptions=True),
+                "background_tasks",
+                left(),
+            )
         for hook in context.on_stop:
-            await hook()
+            await _bounded(hook(), "on_stop", left())
         if self._http_runner is not None:
-            await self._http_runner.cleanup()
-        await context.bus.close()
-        await context.store.close()
+            await _bounded(self._http_runner.cleanup(), "http", left())
+        await _bounded(context.bus.close(), "bus", left())
+        await _bounded(context.store.close(), "store", left())
         self.context = None
         log.info("service_stopped")
 
@@ -191,6 +217,15 @@ async def _sweep_inbox(store: Store) -> None:
         except Exception as exc:  # the store is away: next round
             log.warning("inbox_expiry_failed", error=repr(exc))
         await asyncio.sleep(INBOX_SWEEP_SECONDS)
+
+
+async def _bounded(step: Awaitable[object], what: str, seconds: float) -> None:
+    """One step of a stop: a step that hangs (a broker whose vhost is gone,
+    a store that does not answer) is abandoned, the stop goes on."""
+    try:
+        await asyncio.wait_for(step, seconds)
+    except Exception as exc:
+        log.warning("stop_step_abandoned", step=what, error=repr(exc))
 
 
 def run_service(name: str, build: Build, settings: Settings | None = None) -> None:

@@ -89,7 +89,14 @@ class Bus:
 
     @property
     def is_connected(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        # A robust connection is not "closed" while it keeps trying to get
+        # back (a vhost deleted, the broker down): ask whether it is up now.
+        connection = self._connection
+        return (
+            connection is not None
+            and not connection.is_closed
+            and connection.connected.is_set()
+        )
 
     async def declare_service_queues(self, service: str) -> None:
         for spec in QUEUES[service]:

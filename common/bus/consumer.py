@@ -1,9 +1,11 @@
 """Running a handler over a queue: at-least-once, retried, dead-lettered.
 
-Per message: drop it if the inbox has seen it; run the handler; publish what
-it returns and wait for the confirms; mark the inbox; ack. Any crash before
-the ack means redelivery, so handlers are idempotent and derive the ids of
-what they emit from the input (``Envelope.caused(key=...)``).
+Per message: claim the event (in this process, then in the inbox, so two
+copies never run at once, here or in another process); a copy already done
+is acked, one another live process is running is requeued. Run the handler;
+publish what it returns and wait for the confirms; mark the inbox done; ack.
+Any crash before the ack means redelivery, so handlers are idempotent and
+derive the ids of what they emit from the input (``Envelope.caused(key=...)``).
 Failures: retriable → the next retry queue (growing delay) until the attempt
 cap, then dead letters; permanent → dead letters at once; ignorable → ack.
 """
@@ -22,9 +24,10 @@ from pydantic import ValidationError
 
 from common.bus.bus import Bus
 from common.bus.dead_letters import DeadLetters, Failure
+from common.bus.in_flight import InFlight
 from common.bus.topology import QueueSpec, pick_delay
 from common.errors import PermanentError, RetriableError, classify
-from common.inbox import Inbox
+from common.inbox import Claim, Inbox, new_owner
 from common.messages import Envelope
 from common.metrics import Metrics
 from common.store.times import from_stored, to_stored
@@ -34,6 +37,8 @@ log = structlog.get_logger(__name__)
 Handler = Callable[[Envelope], Awaitable[Sequence[Envelope]]]
 FIRST_FAILED_HEADER = "x-first-failed-at"
 INFRASTRUCTURE_PAUSE = 1.0  # seconds before requeueing after a store/broker error
+BUSY_PAUSE = 1.0  # seconds before requeueing a copy another process is running
+BROKER_STEP_TIMEOUT = 2.0  # seconds for one broker call while stopping
 
 
 class Consumer:
@@ -60,7 +65,10 @@ class Consumer:
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self._handling: dict[str, asyncio.Event] = {}
+        self._handling = InFlight()
+        self._owner = new_owner()
+        self._claimed: set[str] = set()
+        self._renewing: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.bus.declare_queue(self.spec)
@@ -72,25 +80,35 @@ class Consumer:
         )
         self._tag = await queue.consume(self._on_message)
         self._queue = queue
+        self._renewing = asyncio.create_task(self._renew_claims())
 
     async def stop(self, grace: float = 20.0) -> None:
         """Stop taking messages, let in-flight ones finish, close the channel.
 
         Whatever is still unacked when the channel closes goes back to the
-        queue, so a stop never loses a message.
+        queue, so a stop never loses a message. Every broker call here is
+        bounded: with the broker gone (connection being re-established
+        forever) a stop still ends within ``grace`` + ``BROKER_STEP_TIMEOUT``.
         """
+        loop = asyncio.get_running_loop()
+        grace_ends = loop.time() + grace
         if self._tag is not None:
-            await self._queue.cancel(self._tag)
-            self._tag = None
+            tag, self._tag = self._tag, None
+            await _bounded(self._queue.cancel(tag), "cancel", self.spec.name)
         try:
-            await asyncio.wait_for(self._idle.wait(), grace)
+            await asyncio.wait_for(
+                self._idle.wait(), max(grace_ends - loop.time(), 0.01)
+            )
         except TimeoutError:
             log.warning(
                 "stop_with_in_flight", queue=self.spec.name, count=self._in_flight
             )
+        if self._renewing is not None:
+            self._renewing.cancel()
+            self._renewing = None
         if self._channel is not None:
-            await self._channel.close()
-            self._channel = None
+            channel, self._channel = self._channel, None
+            await _bounded(channel.close(), "close_channel", self.spec.name)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._in_flight += 1
@@ -140,19 +158,48 @@ class Consumer:
             attempt=envelope.attempt,
             routing_key=envelope.routing_key,
         )
-        # A copy delivered while the first is still being handled (a webhook
-        # retried, a replay) waits for it, then finds it in the inbox.
-        while (running := self._handling.get(event_id)) is not None:
-            await running.wait()
-        if await self.inbox.seen(self.spec.name, event_id):
+        async with self._handling.hold(event_id):
+            return await self._claimed_run(message, envelope, event_id)
+
+    async def _claimed_run(
+        self, message: AbstractIncomingMessage, envelope: Envelope, event_id: str
+    ) -> str:
+        claim = await self.inbox.claim(self.spec.name, event_id, self._owner)
+        if claim is Claim.DONE:
             await message.ack()
             return "duplicate"
-        done = self._handling[event_id] = asyncio.Event()
+        if claim is Claim.BUSY:
+            # Another live process is running this event: come back when it
+            # is done (then acked as a duplicate) or its lease has run out.
+            await asyncio.sleep(BUSY_PAUSE)
+            await message.nack(requeue=True)
+            return "busy"
+        self._claimed.add(event_id)
         try:
-            return await self._handle(message, envelope)
-        finally:
-            del self._handling[event_id]
-            done.set()
+            outcome = await self._handle(message, envelope)
+        except BaseException:
+            await self._release(event_id)
+            raise
+        if outcome not in ("ok", "ignored"):  # retried or dead-lettered
+            await self._release(event_id)
+        else:
+            self._claimed.discard(event_id)
+        return outcome
+
+    async def _release(self, event_id: str) -> None:
+        self._claimed.discard(event_id)
+        try:
+            await self.inbox.release(self.spec.name, event_id, self._owner)
+        except Exception as exc:  # the lease runs out by itself
+            log.warning("claim_release_failed", error=repr(exc))
+
+    async def _renew_claims(self) -> None:
+        while True:
+            await asyncio.sleep(self.inbox.lease / 3)
+            try:
+                await self.inbox.renew(self.spec.name, list(self._claimed), self._owner)
+            except Exception as exc:  # the store is away: next round
+                log.warning("claim_renewal_failed", error=repr(exc))
 
     async def _handle(
         self, message: AbstractIncomingMessage, envelope: Envelope
@@ -174,7 +221,7 @@ class Consumer:
     async def _fail(
         self, message: AbstractIncomingMessage, envelope: Envelope, exc: Exception
     ) -> str:
-        error_class = classify(exc)
+        error_class = classify(exc, envelope.payload)
         if error_class == "ignorable":
             await self.inbox.mark(self.spec.name, str(envelope.event_id))
             await message.ack()
@@ -216,7 +263,7 @@ class Consumer:
         attempts: int,
     ) -> None:
         now = datetime.now(UTC)
-        error_class = classify(exc)
+        error_class = classify(exc, envelope.payload if envelope else None)
         reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
         if error_class == "retriable":
             reason = f"gave up after {attempts} attempts: {reason}"
@@ -240,3 +287,12 @@ class Consumer:
                 external_id=envelope.external_id if envelope else None,
             )
         )
+
+
+async def _bounded(step: Awaitable[object], what: str, queue: str) -> None:
+    """A broker call on the way out: give up after a few seconds (a broker
+    that is gone must not hold the process), the broker requeues the rest."""
+    try:
+        await asyncio.wait_for(step, BROKER_STEP_TIMEOUT)
+    except Exception as exc:
+        log.warning("stop_step_failed", step=what, queue=queue, error=repr(exc))

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import aio_pika
 import structlog
-from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 from aiormq.exceptions import ChannelNotFoundEntity
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -119,22 +119,31 @@ async def ask(
 Responder = Callable[[Request], Awaitable[Answer]]
 
 
-async def serve_requests(
-    bus: Bus, service: str, system: str, respond: Responder, concurrency: int = 8
-) -> None:
-    """Answer requests until cancelled (a service's background job)."""
-    channel = await bus.consumer_channel(concurrency)
-    try:
+class RequestServer:
+    """Answers requests on ``<service>.requests``; started before the service
+    reports ready, so a command that finds it running gets an answer."""
+
+    def __init__(self, bus: Bus, service: str, system: str, respond: Responder) -> None:
+        self.bus = bus
+        self.service = service
+        self.system = system
+        self.respond = respond
+        self._channel: AbstractRobustChannel | None = None
+
+    async def start(self, concurrency: int = 8) -> None:
+        channel = self._channel = await self.bus.consumer_channel(concurrency)
         queue = await channel.declare_queue(
-            bus.names.queue(request_queue(service)),
+            self.bus.names.queue(request_queue(self.service)),
             durable=False,
             arguments={"x-queue-type": "classic"},
         )
-        await queue.bind(bus.names.exchange, routing_key=request_key(system, "*"))
+        await queue.bind(
+            self.bus.names.exchange, routing_key=request_key(self.system, "*")
+        )
 
         async def on_request(message: AbstractIncomingMessage) -> None:
             async with message.process(requeue=False):
-                answer = await _answer(respond, message.body)
+                answer = await _answer(self.respond, message.body)
                 if message.reply_to:
                     await channel.default_exchange.publish(
                         aio_pika.Message(
@@ -146,10 +155,12 @@ async def serve_requests(
                     )
 
         await queue.consume(on_request)
-        await asyncio.Event().wait()  # until the service stops and cancels us
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(channel.close(), 5)
+
+    async def stop(self) -> None:
+        channel, self._channel = self._channel, None
+        if channel is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(channel.close(), 5)
 
 
 async def _answer(respond: Responder, body: bytes) -> Answer:

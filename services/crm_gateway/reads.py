@@ -17,12 +17,13 @@ from typing import Any
 import structlog
 
 from common.bus import Bus
-from common.errors import PermanentError
 from common.gateway.cursors import Cursors
+from common.gateway.refusals import Refusals, Refused
 from common.messages import Envelope, Version
 from common.records import CanonicalRecord
 from services.crm_gateway.client import Page, ZohoClient, parse_time
 from services.crm_gateway.fieldmaps import FieldMaps, extra_fields
+from services.crm_gateway.lookups import label_of
 from services.crm_gateway.modules import MODULES, ModuleSpec, spec_of
 from services.crm_gateway.translation import FieldMap
 
@@ -45,11 +46,13 @@ class Reads:
         client: ZohoClient,
         bus: Bus,
         cursors: Cursors,
+        refusals: Refusals,
         field_maps: FieldMaps | None = None,
     ) -> None:
         self.client = client
         self.bus = bus
         self.cursors = cursors
+        self.refusals = refusals
         self.field_maps = field_maps or FieldMaps(None)
 
     # -- translation -----------------------------------------------------------
@@ -102,23 +105,35 @@ class Reads:
         found = await asyncio.gather(*(one(row) for row in rows))
         return [record for record in found if record is not None]
 
-    def _translated(
+    async def _translated(
         self,
+        cause: Envelope,
         spec: ModuleSpec,
         rows: Sequence[dict[str, Any]],
         field_map: FieldMap | None = None,
-    ) -> tuple[list[tuple[str, CanonicalRecord, Version]], list[str]]:
+    ) -> list[tuple[str, CanonicalRecord, Version]]:
+        """The rows that translate; each one that does not is recorded as a
+        dead letter naming it (``Refusals``) and left out."""
         good: list[tuple[str, CanonicalRecord, Version]] = []
-        bad: list[str] = []
+        refused: list[Refused] = []
         for row in rows:
             try:
                 record, version = self.translate(spec, row, field_map)
-            except ValueError as exc:
-                log.error("record_untranslatable", entity=spec.entity, error=str(exc))
-                bad.append(f"{row.get('id')}: {exc}")
+            except (ValueError, KeyError, TypeError) as exc:
+                refused.append(
+                    Refused(
+                        str(row.get("id")),
+                        f"Zoho {spec.module} {row.get('id')} ({label_of(row)}) "
+                        f"cannot be translated: {exc}",
+                    )
+                )
                 continue
             good.append((str(row["id"]), record, version))
-        return good, bad
+        if refused:
+            await self.refusals.record(
+                cause.model_copy(update={"entity": spec.entity}), refused
+            )
+        return good
 
     # -- fetch -----------------------------------------------------------------
     async def fetch(self, envelope: Envelope) -> list[Envelope]:
@@ -138,7 +153,7 @@ class Reads:
                 ids,
                 (*spec.list_fields, *extra_fields(field_map)),
             )
-        good, bad = self._translated(spec, rows, field_map)
+        good = await self._translated(envelope, spec, rows, field_map)
         changes = [
             self.change(envelope, spec, rid, source=source, record=rec, version=ver)
             for rid, rec, ver in good
@@ -149,10 +164,6 @@ class Reads:
             for rid in ids
             if rid not in present
         ]
-        if bad:
-            # The good ones go out now; the bad ones wait for a person.
-            await self.bus.publish_many(changes)
-            raise PermanentError(f"cannot translate {spec.module}: {'; '.join(bad)}")
         return changes
 
     # -- poll ------------------------------------------------------------------
@@ -205,7 +216,7 @@ class Reads:
             if not page.records:
                 return False
             rows = await self._full_records(tenant, spec, page.records)
-            good, _bad = self._translated(spec, rows, field_map)
+            good = await self._translated(envelope, spec, rows, field_map)
             await self.bus.publish_many(
                 [
                     self.change(
@@ -308,7 +319,7 @@ class Reads:
             page_token=position.get("page_token"),
         )
         rows = await self._full_records(tenant, spec, page.records)
-        good, _bad = self._translated(spec, rows, field_map)
+        good = await self._translated(envelope, spec, rows, field_map)
         await self.bus.publish_many(
             [
                 self.change(

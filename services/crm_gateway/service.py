@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import aiohttp
 import structlog
 
-from common.bus import QUEUES, Bus, QueueSpec
-from common.bus.requests import serve_requests
+from common.bus import QUEUES, Bus, DeadLetters, QueueSpec
+from common.bus.requests import RequestServer
 from common.connections import CONNECTION_INDEXES, Connections
 from common.crypto import TokenCipher
 from common.gateway.answers import responder
@@ -26,6 +26,7 @@ from common.gateway.handlers import by_kind, parking
 from common.gateway.leases import Leases
 from common.gateway.limits import LimitSpec, RateLimits
 from common.gateway.parking import PARKED_WORK_INDEXES, ParkedWork
+from common.gateway.refusals import Refusals
 from common.gateway.tokens import TokenManager
 from common.runtime import ServiceContext
 from common.settings import Settings
@@ -124,7 +125,13 @@ def make_gateway(
         tokens=tokens,
         limits=rate_limits,
         client=client,
-        reads=Reads(client, bus, Cursors(store), FieldMaps(connections)),
+        reads=Reads(
+            client,
+            bus,
+            Cursors(store),
+            Refusals(DeadLetters(store, bus), "crm_gateway.tasks"),
+            FieldMaps(connections),
+        ),
         writes=Writes(client, linger=linger, field_maps=FieldMaps(connections)),
         channels=Channels(
             client,
@@ -186,9 +193,9 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
         ZohoLookups(gateway.client).label,
         gateway.connected,
     )
-    context.background.append(
-        lambda: serve_requests(context.bus, SERVICE, "crm", answer)
-    )
+    requests = RequestServer(context.bus, SERVICE, "crm", answer)
+    context.on_start.append(requests.start)
+    context.on_stop.append(requests.stop)
     context.on_stop.append(gateway.close)
 
 

@@ -19,10 +19,12 @@ from common.bus import Bus
 from common.connections import Connections
 from common.errors import PermanentError
 from common.gateway.cursors import Cursors
+from common.gateway.refusals import Refusals, Refused
 from common.messages import Envelope, Version
 from common.records import CanonicalRecord
 from services.qbo_gateway.catalog import ENTITIES, QboEntity
 from services.qbo_gateway.client import MAX_RESULTS, QboClient, qbo_time, quote
+from services.qbo_gateway.lookups import label_of
 from services.qbo_gateway.translation.fieldmap import FieldMap
 
 log = structlog.get_logger(__name__)
@@ -46,12 +48,14 @@ class QboReads:
         bus: Bus,
         cursors: Cursors,
         connections: Connections,
+        refusals: Refusals,
         settings: ReadSettings | None = None,
     ) -> None:
         self.client = client
         self.bus = bus
         self.cursors = cursors
         self.connections = connections
+        self.refusals = refusals
         self.settings = settings or ReadSettings()
 
     # -- shared ---------------------------------------------------------------
@@ -111,12 +115,7 @@ class QboReads:
                 version=version,
                 source=source,
             )
-        try:
-            record, version = entity.from_api(row, field_map)
-        except ValueError as exc:
-            raise PermanentError(
-                f"QBO {entity.api} {row.get('Id')} cannot be translated: {exc}"
-            ) from exc
+        record, version = entity.from_api(row, field_map)
         return self._change(
             parent,
             entity,
@@ -127,6 +126,38 @@ class QboReads:
             forced=forced,
         )
 
+    async def _publishable(
+        self,
+        parent: Envelope,
+        entity: QboEntity,
+        rows: Sequence[dict[str, Any]],
+        source: str,
+        forced: bool = False,
+    ) -> list[Envelope]:
+        """The rows' changes; each row that cannot be translated is recorded
+        as a dead letter naming it (``Refusals``) and left out."""
+        field_map = await self._field_map(parent.tenant, entity.bus)
+        changes: list[Envelope] = []
+        refused: list[Refused] = []
+        for row in rows:
+            try:
+                changes.append(
+                    self._translate(parent, entity, row, field_map, source, forced)
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                refused.append(
+                    Refused(
+                        str(row.get("Id")),
+                        f"QBO {entity.api} {row.get('Id')} "
+                        f"({label_of(row)}) cannot be translated: {exc}",
+                    )
+                )
+        if refused:
+            await self.refusals.record(
+                parent.model_copy(update={"entity": entity.bus}), refused
+            )
+        return changes
+
     # -- fetch ----------------------------------------------------------------
     async def fetch(self, envelope: Envelope) -> Sequence[Envelope]:
         entity = _entity(envelope.entity)
@@ -136,7 +167,6 @@ class QboReads:
         ids = sorted(set(ids))
         forced = bool(envelope.payload.get("forced"))
         source = str(envelope.payload.get("source", "fetch"))
-        field_map = await self._field_map(envelope.tenant, entity.bus)
         changes: list[Envelope] = []
         for start in range(0, len(ids), IDS_PER_QUERY):
             chunk = ids[start : start + IDS_PER_QUERY]
@@ -147,10 +177,7 @@ class QboReads:
             )
             rows = await self.client.query_rows(envelope.tenant, entity.api, statement)
             found = {str(row["Id"]) for row in rows}
-            changes.extend(
-                self._translate(envelope, entity, row, field_map, source, forced)
-                for row in rows
-            )
+            changes += await self._publishable(envelope, entity, rows, source, forced)
             for missing in sorted(set(chunk) - found):
                 # Gone from QBO: a deleted transaction (name lists are only
                 # ever deactivated, and the query above includes inactive).
@@ -197,13 +224,14 @@ class QboReads:
         changes: list[Envelope] = []
         newest = since
         for kind in kinds:
-            field_map = await self._field_map(tenant, kind.bus)
-            for row in rows_by_entity[kind.api]:
-                changes.append(self._translate(envelope, kind, row, field_map, "poll"))
+            rows = rows_by_entity[kind.api]
+            changes += await self._publishable(envelope, kind, rows, "poll")
+            for row in rows:
                 updated = row.get("MetaData", {}).get("LastUpdatedTime")
                 if updated:
                     newest = max(newest, _parse_time(updated))
-        # The watermark moves only once every change read is confirmed.
+        # The watermark moves only once every change read is confirmed (and
+        # every refused one recorded).
         await self.bus.publish_many(changes)
         await self.cursors.advance_watermark(tenant, "qbo", scope, newest, len(changes))
         log.info(
@@ -264,10 +292,7 @@ class QboReads:
             f"STARTPOSITION {position} MAXRESULTS {size}"
         )
         rows = await self.client.query_rows(tenant, kind.api, statement)
-        field_map = await self._field_map(tenant, kind.bus)
-        changes = [
-            self._translate(envelope, kind, row, field_map, "backfill") for row in rows
-        ]
+        changes = await self._publishable(envelope, kind, rows, "backfill")
         await self.bus.publish_many(changes)
         done = len(rows) < size
         await self.cursors.record_page(

@@ -11,7 +11,7 @@ import aiohttp
 import structlog
 
 from common.bus import QUEUES
-from common.bus.requests import serve_requests
+from common.bus.requests import RequestServer
 from common.connections import CONNECTION_INDEXES, Connections
 from common.crypto import TokenCipher
 from common.gateway.answers import responder
@@ -21,12 +21,14 @@ from common.gateway.handlers import by_kind, parking
 from common.gateway.leases import Leases
 from common.gateway.limits import LimitSpec, RateLimits
 from common.gateway.parking import PARKED_WORK_INDEXES, ParkedWork
+from common.gateway.refusals import Refusals
 from common.gateway.tokens import TokenManager
 from common.messages import Envelope
 from common.runtime import ServiceContext
 from services.qbo_gateway import oauth
 from services.qbo_gateway.client import QboClient
 from services.qbo_gateway.connect import QboConnect
+from services.qbo_gateway.create_claims import CreateClaims
 from services.qbo_gateway.errors import classify
 from services.qbo_gateway.lookups import QboLookups
 from services.qbo_gateway.reads import QboReads, ReadSettings
@@ -85,6 +87,7 @@ class QboGateway:
             context.bus,
             self.cursors,
             self.connections,
+            Refusals(context.dead_letters, "qbo_gateway.tasks"),
             ReadSettings(backfill_page_size=settings.backfill_page_size),
         )
         self.writes = QboWrites(
@@ -92,6 +95,7 @@ class QboGateway:
             self.connections,
             self.parked,
             linger=settings.write_linger_seconds,
+            claims=CreateClaims(context.store.db),
         )
         self.webhook = QboWebhook(self.connections, context.bus)
         self.connect = QboConnect(
@@ -128,9 +132,9 @@ class QboGateway:
         answer = responder(
             "qbo", self.connections, QboLookups(self.client).label, self.connected
         )
-        context.background.append(
-            lambda: serve_requests(context.bus, "qbo_gateway", "qbo", answer)
-        )
+        requests = RequestServer(context.bus, "qbo_gateway", "qbo", answer)
+        context.on_start.append(requests.start)
+        context.on_stop.append(requests.stop)
 
     async def connected(self, tenant: str) -> None:
         """A connection saved by an operator command: run its parked work."""

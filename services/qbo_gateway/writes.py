@@ -4,7 +4,10 @@ Per batch of up to 30 commands (same tenant and entity, gathered for a short
 linger): creates first re-check their match key against the live API (one
 batch of queries), so a stale mirror can never create a duplicate; then one
 batch call carries the creates, updates and deactivations with a requestid
-derived from the commands' idempotency keys. Per item: 5010 (stale
+derived from the commands' idempotency keys. Copies of one command in a
+batch (same idempotency key) are written once and all get that outcome; a
+create whose key an earlier batch request already carried is resolved by
+replaying that request (``create_claims``), never created twice. Per item: 5010 (stale
 SyncToken) → re-read, re-apply the same fields, retry; 6240 (duplicate
 name) → the disambiguation rule in ``write_bodies``; other faults → a
 classified failure for that command alone.
@@ -29,6 +32,7 @@ from common.hashing import content_hash
 from common.messages import Envelope, WriteCommand, WriteOutcome
 from services.qbo_gateway.catalog import ENTITIES, QboEntity
 from services.qbo_gateway.client import BATCH_LIMIT, QboClient, quote
+from services.qbo_gateway.create_claims import CreateClaims
 from services.qbo_gateway.errors import (
     DUPLICATE_NAME,
     STALE_OBJECT,
@@ -72,10 +76,12 @@ class QboWrites:
         parked: ParkedWork,
         *,
         linger: float = 0.2,
+        claims: CreateClaims,
     ) -> None:
         self.client = client
         self.connections = connections
         self.parked = parked
+        self.claims = claims
         self.batcher: Batcher[tuple[str, str], Pending, Envelope] = Batcher(
             self._flush, max_size=BATCH_LIMIT, linger=linger
         )
@@ -104,13 +110,17 @@ class QboWrites:
         context = await self._context(tenant, batch[0].entity)
         batch = [replace(p, field_map=context.field_map) for p in batch]
         results: dict[int, Envelope | BaseException] = {}
-        creates = [i for i, p in enumerate(batch) if p.is_create]
+        copies = _copies_of_one_write(batch)
+        work = [i for i in range(len(batch)) if i not in copies]
+        creates = [i for i in work if batch[i].is_create]
         await self._recheck_creates(tenant, batch, creates, results)
-        batch = await self._with_sync_tokens(tenant, batch, results)
+        skip = set(copies)
+        batch = await self._with_sync_tokens(tenant, batch, results, skip)
         operations: dict[str, tuple[int, dict[str, Any]]] = {}
-        for index, pending in enumerate(batch):
+        for index in work:
             if index in results:
                 continue
+            pending = batch[index]
             try:
                 operations[f"b{index}"] = (index, self._operation(pending, context))
             except ValueError as exc:
@@ -120,6 +130,10 @@ class QboWrites:
                 batch[i].command.idempotency_key for i, _ in operations.values()
             )
             request_id = uuid.uuid5(REQUEST_ID_NAMESPACE, "|".join(keys)).hex
+            await self._claim_creates(
+                tenant, batch, operations, request_id, results, context
+            )
+        if operations:
             answers = await self.client.batch(
                 tenant,
                 [{"bId": bid, **op} for bid, (_, op) in operations.items()],
@@ -129,13 +143,64 @@ class QboWrites:
                 results[index] = await self._settle(
                     tenant, batch[index], answers.get(bid), context
                 )
+        for copy, first in copies.items():
+            results[copy] = _same_outcome(batch[copy], results[first])
+        await self.claims.expire_now_and_then()
         return [results[i] for i in range(len(batch))]
+
+    async def _claim_creates(
+        self,
+        tenant: str,
+        batch: Sequence[Pending],
+        operations: dict[str, tuple[int, dict[str, Any]]],
+        request_id: str,
+        results: dict[int, Envelope | BaseException],
+        context: WriteContext,
+    ) -> None:
+        """Claim this request's creates; a create an earlier request carried
+        is settled from that request's answer (replayed by its requestid)
+        and leaves ``operations``, unless that request did not apply it."""
+        creates = {
+            batch[index].command.idempotency_key: (bid, operation)
+            for bid, (index, operation) in operations.items()
+            if batch[index].is_create
+        }
+        held = await self.claims.claim(tenant, request_id, creates)
+        by_request: dict[str, list[str]] = {}
+        for idempotency_key, sent in held.items():
+            by_request.setdefault(sent.request_id, []).append(idempotency_key)
+        for earlier, keys in by_request.items():
+            items = await self.claims.items_of(tenant, earlier)
+            answers = (
+                await self.client.batch(tenant, items, request_id=earlier)
+                if items
+                else {}
+            )
+            for idempotency_key in keys:
+                bid, operation = creates[idempotency_key]
+                index = operations[bid][0]
+                sent = held[idempotency_key]
+                answer = answers.get(sent.bid)
+                if _applied(batch[index], answer):
+                    del operations[bid]
+                    log.info("qbo_create_resolved_by_key", request_id=earlier)
+                    results[index] = await self._settle(
+                        tenant, batch[index], answer, context
+                    )
+                elif not await self.claims.take_over(
+                    tenant, idempotency_key, sent, request_id, bid, operation
+                ):
+                    del operations[bid]
+                    results[index] = RetriableError(
+                        "another copy of this create is being written right now"
+                    )
 
     async def _with_sync_tokens(
         self,
         tenant: str,
         batch: Sequence[Pending],
         results: dict[int, Envelope | BaseException],
+        skip: set[int],
     ) -> list[Pending]:
         """Updates whose SyncToken the matcher could not know (the record was
         created moments ago and its echo has not come back yet) read the
@@ -143,7 +208,10 @@ class QboWrites:
         missing = {
             p.envelope.external_id: i
             for i, p in enumerate(batch)
-            if not p.is_create and p.command.base_sequence is None and i not in results
+            if not p.is_create
+            and p.command.base_sequence is None
+            and i not in results
+            and i not in skip
         }
         if not missing:
             return list(batch)
@@ -394,3 +462,45 @@ class QboWrites:
             )
             self._income_accounts[tenant] = chosen
         return self._income_accounts[tenant]
+
+
+def _copies_of_one_write(batch: Sequence[Pending]) -> dict[int, int]:
+    """index → index of the first command with the same idempotency key: a
+    copy is the same write (a redelivery, a replay racing the original), so
+    it is not sent a second time — it would come back as a 6240 duplicate
+    name and be renamed into a second record."""
+    first: dict[str, int] = {}
+    copies: dict[int, int] = {}
+    for index, pending in enumerate(batch):
+        key = pending.command.idempotency_key
+        if key in first:
+            copies[index] = first[key]
+        else:
+            first[key] = index
+    return copies
+
+
+def _same_outcome(
+    pending: Pending, outcome: Envelope | BaseException
+) -> Envelope | BaseException:
+    """The first copy's outcome, as this copy's own ``written`` message."""
+    if isinstance(outcome, BaseException):
+        return outcome
+    return pending.envelope.caused(
+        key="written",
+        kind="written",
+        external_id=outcome.external_id,
+        version=outcome.version,
+        payload=outcome.payload,
+    )
+
+
+def _applied(pending: Pending, answer: dict[str, Any] | None) -> bool:
+    """Did this batch answer apply the create (or refuse it for good)? A
+    missing answer or a retriable fault means it did not run."""
+    if answer is None:
+        return False
+    if pending.entity.api in answer:
+        return True
+    code, message = fault_of(answer)
+    return verdict_for_fault(code, message, 400).kind not in ("retry", "throttled")

@@ -1,0 +1,87 @@
+"""Records a gateway read but cannot translate: never dropped, never blocking.
+
+One policy for fetch, poll and backfill on both gateways: the good records
+of a page are published, each refused one becomes a dead letter naming it
+(side, entity, id, and the reason), and the watermark or cursor moves on,
+so one bad record neither stops its neighbours nor is lost from sight.
+
+The dead letter's body is a ``fetch`` of that one record, so replaying it
+reads the record again (after a person fixed it, or we fixed the
+translation). Its id is derived from the record alone: the same record
+refused by every poll, a webhook and a backfill is one dead letter, updated,
+not one per attempt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+
+from common.bus.dead_letters import DeadLetters, Failure
+from common.messages import Envelope
+
+log = structlog.get_logger(__name__)
+
+NAMESPACE = uuid.UUID("6b1f0f3e-9c57-4a0e-8d6c-5a1c9f0e2b77")
+ERROR_TYPE = "Untranslatable"
+
+
+@dataclass(frozen=True)
+class Refused:
+    external_id: str
+    reason: str
+
+
+def refusal_id(tenant: str, system: str, entity: str, external_id: str) -> uuid.UUID:
+    return uuid.uuid5(
+        NAMESPACE, f"untranslatable|{tenant}|{system}|{entity}|{external_id}"
+    )
+
+
+class Refusals:
+    def __init__(self, dead_letters: DeadLetters, queue: str) -> None:
+        self.dead_letters = dead_letters
+        self.queue = queue  # where a replayed fetch goes: the gateway's tasks
+
+    async def record(self, cause: Envelope, refused: list[Refused]) -> None:
+        now = datetime.now(UTC)
+        for one in refused:
+            fetch = Envelope(
+                event_id=refusal_id(
+                    cause.tenant, cause.system, cause.entity, one.external_id
+                ),
+                kind="fetch",
+                tenant=cause.tenant,
+                system=cause.system,
+                entity=cause.entity,
+                external_id=one.external_id,
+                correlation_id=cause.correlation_id,
+                payload={"source": "replay"},
+            )
+            log.error(
+                "record_untranslatable",
+                entity=cause.entity,
+                external_id=one.external_id,
+                reason=one.reason,
+            )
+            await self.dead_letters.record(
+                Failure(
+                    queue=self.queue,
+                    routing_key=fetch.routing_key,
+                    body=fetch.to_bytes(),
+                    reason=one.reason,
+                    error_type=ERROR_TYPE,
+                    error_class="permanent",
+                    attempts=1,
+                    first_failed_at=now,
+                    last_failed_at=now,
+                    event_id=str(fetch.event_id),
+                    tenant=cause.tenant,
+                    system=cause.system,
+                    entity=cause.entity,
+                    external_id=one.external_id,
+                )
+            )
