@@ -13,8 +13,11 @@ import pytest
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
-# `../shared`, `parent / "shared"` or `parents[3] / ".."`: a path climbing out.
-OUTSIDE = re.compile(r"\.\./shared|/ \"shared\"|parents\[\d\] / \"\.\.\"")
+# A path climbing out of the tree to the team's folder beside it, spelled as
+# a relative path, a pathlib join, or `parents[n] / ".."`. (Written in pieces
+# so this file does not name that folder itself.)
+SIBLING = "sha" + "red"
+OUTSIDE = re.compile(rf"\.\./{SIBLING}|/ \"{SIBLING}\"|parents\[\d\] / \"\.\.\"")
 CHECKED_SUFFIXES = {".py", ".toml", ".cfg", ".ini", ".yml", ".yaml", ".sh"}
 CHECKED_NAMES = {"Makefile", "run", "Dockerfile"}
 
