@@ -69,9 +69,9 @@ def contact_to_zoho(
     chosen = Selection.of(party, fields, existing_id)
     body: dict[str, Any] = {}
     write_mapped(party, CONTACT_FIELDS, chosen, body)
-    if existing_id is None and not party.last_name:
-        # Last_Name is mandatory in Zoho; a QBO customer may only have a
-        # company or display name.
+    if not party.last_name and (existing_id is None or "Last_Name" in body):
+        # Last_Name is mandatory in Zoho (a clear is refused); a QBO customer
+        # may only have a company or display name.
         body["Last_Name"] = party.display_name or party.company_name or party.email
     if "account_id" in chosen:
         body["Account_Name"] = lookup(party.account_id)

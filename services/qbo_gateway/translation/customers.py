@@ -48,8 +48,15 @@ def customer_from_qbo(
 ) -> tuple[Party, Version]:
     reader = Reader("Customer", data)
     reader.required_id()
+    values = read_mapped(reader, PARTY_FIELDS)
+    if not values["first_name"] and not values["last_name"]:
+        # Known only by its DisplayName: that is the person's name, as the CRM
+        # (where Last_Name is mandatory) must hold it too. Read otherwise, the
+        # name the CRM holds would look like a change, and its absence here
+        # like a clear the CRM refuses.
+        values["last_name"] = values["display_name"] or values["company_name"]
     party = Party(
-        **read_mapped(reader, PARTY_FIELDS),
+        **values,
         billing_address=address_from_qbo(reader, "BillAddr"),
         active=bool(reader.boolean("Active", default=True)),
         custom=read_custom(reader, field_map),
