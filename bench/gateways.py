@@ -17,13 +17,10 @@ from common.crypto import TokenCipher
 from common.gateway.cursors import Cursors
 from common.inbox import Inbox
 from common.messages import Envelope
+from common.operator.backfills import start_backfill
+from common.operator.sandbox_connection import qbo_sandbox_side, zoho_sandbox_side
 from common.runtime import ServiceRunner
 from common.settings import Settings
-from services.admin.operations import (
-    qbo_sandbox_side,
-    start_backfill,
-    zoho_sandbox_side,
-)
 from services.crm_gateway.service import build as build_crm
 from services.qbo_gateway.service import build as build_qbo
 from services.qbo_sandbox import SandboxConfig as QboConfig

@@ -11,14 +11,21 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from common.subjects import Subject
+
 
 class SyncError(Exception):
-    """Base class. ``reason`` is written for a person reading the dead letters."""
+    """Base class. ``reason`` is written for a person reading the dead letters;
+    ``subject`` is the record it is about when the handler knows it (the
+    matcher names the record a person edited, not the message that failed)."""
 
-    def __init__(self, reason: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, reason: str, *, code: str | None = None, subject: Subject | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code
+        self.subject = subject
 
 
 class RetriableError(SyncError):
@@ -30,8 +37,9 @@ class RetriableError(SyncError):
         *,
         code: str | None = None,
         retry_after: float | None = None,
+        subject: Subject | None = None,
     ) -> None:
-        super().__init__(reason, code=code)
+        super().__init__(reason, code=code, subject=subject)
         self.retry_after = retry_after
 
 

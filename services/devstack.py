@@ -35,11 +35,12 @@ from common.bus import QUEUES, Bus
 from common.bus.requests import NoAnswer, Request, ask
 from common.connections import Connections
 from common.crypto import TokenCipher
+from common.operator import demo
+from common.operator.backfills import start_backfill
+from common.operator.sandbox_connection import sandbox_connection
 from common.settings import SERVICE_PORTS, Settings
 from common.store import EmbeddedMongo, Store, open_store
 from common.store.client import write_shared_marker
-from services.admin import demo
-from services.admin.operations import sandbox_connection, start_backfill
 
 SNAPSHOT_EVERY_SECONDS = 5.0
 

@@ -31,6 +31,7 @@ from common.inbox import Claim, Inbox, new_owner
 from common.messages import Envelope
 from common.metrics import Metrics
 from common.store.times import from_stored, to_stored
+from common.subjects import Subject, subject_of
 
 log = structlog.get_logger(__name__)
 
@@ -267,6 +268,7 @@ class Consumer:
         reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
         if error_class == "retriable":
             reason = f"gave up after {attempts} attempts: {reason}"
+        subject = _subject(envelope, exc)
         await self.dead_letters.record(
             Failure(
                 queue=self.spec.name,
@@ -282,11 +284,25 @@ class Consumer:
                 last_failed_at=now,
                 event_id=str(envelope.event_id) if envelope else message.message_id,
                 tenant=envelope.tenant if envelope else None,
-                system=envelope.system if envelope else None,
-                entity=envelope.entity if envelope else None,
-                external_id=envelope.external_id if envelope else None,
+                system=subject.system if subject else None,
+                entity=subject.entity if subject else None,
+                external_id=(subject.external_id or None) if subject else None,
+                label=subject.label if subject else None,
             )
         )
+
+
+def _subject(envelope: Envelope | None, exc: Exception) -> Subject | None:
+    """The record the failure is about: the handler's word for it (the
+    matcher names the record a person edited), else the envelope's own."""
+    named = getattr(exc, "subject", None)
+    if isinstance(named, Subject):
+        return named
+    if envelope is None:
+        return None
+    # No record named (a poll, a create's outcome): filed under the message's
+    # side and entity, one letter per message.
+    return subject_of(envelope) or Subject(envelope.system, envelope.entity, "")
 
 
 async def _bounded(step: Awaitable[object], what: str, queue: str) -> None:

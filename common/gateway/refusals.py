@@ -7,9 +7,12 @@ so one bad record neither stops its neighbours nor is lost from sight.
 
 The dead letter's body is a ``fetch`` of that one record, so replaying it
 reads the record again (after a person fixed it, or we fixed the
-translation). Its id is derived from the record alone: the same record
-refused by every poll, a webhook and a backfill is one dead letter, updated,
-not one per attempt.
+translation). The letter's subject is the record, so the same record
+refused by every poll, a webhook and a backfill is one open dead letter,
+updated (counted), not one per attempt; it closes when the record is read
+fine again (the matcher closes a record's letters once it decides it).
+Each refusal's fetch has an id of its own: a replayed fetch is done in the
+gateway's inbox, so the next replay (after another refusal) must not reuse it.
 """
 
 from __future__ import annotations
@@ -33,11 +36,15 @@ ERROR_TYPE = "Untranslatable"
 class Refused:
     external_id: str
     reason: str
+    label: str | None = None  # name or number, as a person knows the record
 
 
-def refusal_id(tenant: str, system: str, entity: str, external_id: str) -> uuid.UUID:
+def refusal_id(
+    tenant: str, system: str, entity: str, external_id: str, at: datetime
+) -> uuid.UUID:
     return uuid.uuid5(
-        NAMESPACE, f"untranslatable|{tenant}|{system}|{entity}|{external_id}"
+        NAMESPACE,
+        f"untranslatable|{tenant}|{system}|{entity}|{external_id}|{at.isoformat()}",
     )
 
 
@@ -51,7 +58,7 @@ class Refusals:
         for one in refused:
             fetch = Envelope(
                 event_id=refusal_id(
-                    cause.tenant, cause.system, cause.entity, one.external_id
+                    cause.tenant, cause.system, cause.entity, one.external_id, now
                 ),
                 kind="fetch",
                 tenant=cause.tenant,
@@ -83,5 +90,6 @@ class Refusals:
                     system=cause.system,
                     entity=cause.entity,
                     external_id=one.external_id,
+                    label=one.label,
                 )
             )

@@ -1,12 +1,13 @@
 """syncctl: the operator's command line (installed by `make install`).
 
-    syncctl dead-letters list [--tenant T] [--entity E]
+    syncctl dead-letters list [--tenant T] [--system S] [--entity E]
     syncctl dead-letters show ID
     syncctl dead-letters replay ID | --all [filters]
     syncctl dead-letters discard ID
     syncctl backfill start --tenant T --system crm|qbo [--since 2000-01-01]
     syncctl backfill status [--tenant T]
     syncctl force-sync --tenant T --system crm --entity contact ID
+    syncctl record --tenant T --system crm|qbo --entity E ID
     syncctl demo credentials [--shell]
 
 It reads the same environment as the services (AMQP_URL, MONGODB_URL, ...).
@@ -31,15 +32,12 @@ from common.bus.requests import NoAnswer, Request, ask
 from common.entities import ENTITIES
 from common.gateway.cursors import Cursors
 from common.logging import configure_logging
+from common.operator import demo
+from common.operator.backfills import BACKFILL_ORDER, start_backfill
+from common.record_states import read_state
 from common.settings import Settings
 from common.store import open_store
-from services.admin import demo
-from services.admin.operations import (
-    BACKFILL_ORDER,
-    backfill_progress,
-    force_sync,
-    start_backfill,
-)
+from services.admin.operations import backfill_progress, force_sync
 
 FILTERS = ("tenant", "system", "entity", "queue", "error_class")
 GATEWAY = {"crm": "crm_gateway", "qbo": "qbo_gateway"}
@@ -90,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     force.add_argument("--entity", required=True)
     force.add_argument("id")
     force.set_defaults(action="force")
+    record = topics.add_parser(
+        "record", help="one record's state: synced, waiting, refused or failed"
+    )
+    record.add_argument("--tenant", required=True)
+    record.add_argument("--system", required=True, choices=("crm", "qbo"))
+    record.add_argument("--entity", required=True)
+    record.add_argument("id")
+    record.set_defaults(action="show")
     demo_topic = topics.add_parser("demo", help="the `make run` demo")
     demo_actions = demo_topic.add_subparsers(dest="action", required=True)
     credentials = demo_actions.add_parser(
@@ -125,10 +131,17 @@ def _filters(options: argparse.Namespace) -> dict[str, str | None]:
 
 
 def _summary(record: dict[str, Any]) -> str:
+    """One line: the record it is about first, as the person knows it."""
+    subject = " ".join(
+        str(record.get(field) or "-") for field in ("system", "entity", "external_id")
+    )
+    label = f" ({record['label']})" if record.get("label") else ""
+    times = int(record.get("occurrences") or 1)
+    repeated = f"  {times}x since {record['first_failed_at']}" if times > 1 else ""
     return (
         f"{record['_id']}  {record['last_failed_at']}  {record.get('tenant') or '-'}  "
-        f"{record['routing_key']}  {record.get('external_id') or '-'}  "
-        f"[{record['error_class']}] {record['reason']}"
+        f"{subject}{label}  [{record['error_class']}] {record['reason']}  "
+        f"(at {record['routing_key']}){repeated}"
     )
 
 
@@ -150,8 +163,10 @@ async def _dispatch(options: argparse.Namespace, settings: Settings | None) -> i
             raise UserError(str(exc)) from exc
         return 0
     settings = settings or Settings()
-    if options.topic == "force-sync":
+    if options.topic in ("force-sync", "record"):
         _check_entities(options.system, [options.entity])
+    if options.topic == "record":
+        return await _record(options, settings)
     elif options.topic == "backfill" and options.action == "start":
         _check_entities(options.system, options.entity)
     store = await open_store(settings)
@@ -170,6 +185,18 @@ async def _dispatch(options: argparse.Namespace, settings: Settings | None) -> i
     finally:
         await bus.close()
         await store.close()
+
+
+async def _record(options: argparse.Namespace, settings: Settings) -> int:
+    store = await open_store(settings)
+    try:
+        state = await read_state(
+            store.db, options.tenant, options.system, options.entity, options.id
+        )
+    finally:
+        await store.close()
+    print(state.line())
+    return 0
 
 
 async def _gateway_says(settings: Settings, system: str, request: Request) -> str:
@@ -197,8 +224,9 @@ async def _force_sync(options: argparse.Namespace, settings: Settings, bus: Bus)
     await force_sync(bus, options.tenant, options.system, options.entity, options.id)
     print(
         f"requested a sync of {SIDE_NAMES[options.system]} {options.entity} "
-        f"{options.id} ({label}); follow it with `syncctl dead-letters list "
-        f"--tenant {options.tenant}`"
+        f"{options.id} ({label}); follow it with `syncctl record --tenant "
+        f"{options.tenant} --system {options.system} --entity {options.entity} "
+        f"{options.id}`"
     )
     return 0
 

@@ -105,7 +105,10 @@ class Writes:
         key = (envelope.tenant, spec.entity)
         external_id = envelope.external_id
         if command.deactivate and spec.deactivate_field is None:
-            return [self._unsupported_deactivate(envelope, command, spec)]
+            # Zoho keeps no inactive state here; what changed with it (a name,
+            # an address edited before the deactivation) is still written.
+            if set(command.fields) <= {"active"}:
+                return [self._unsupported_deactivate(envelope, command, spec)]
         record = await self._record(envelope, spec, command)
         field_map = await self.field_maps.of(envelope.tenant, spec.entity)
         if external_id is None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from common.store import Store
 from services.matcher.handlers import Matcher
+from services.matcher.letters import MemoryLetters, StoreLetters
 from services.matcher.memory import InMemoryRepository
 from services.matcher.mongo import MongoRepository
-from services.matcher.ports import Repository
+from services.matcher.ports import Letters, Repository
 
 
 async def bootstrap(
     store: Store | None = None, *, repository: Repository | None = None
 ) -> Matcher:
-    """A Matcher on ``store`` (indexes ensured), on ``repository``, or in memory."""
+    """A Matcher on ``store`` (indexes ensured), on ``repository``, or in memory.
+    Dead letters close on ``store`` when there is one."""
+    letters: Letters = StoreLetters(store) if store is not None else MemoryLetters()
     if repository is None:
         if store is None:
             repository = InMemoryRepository()
@@ -20,4 +23,4 @@ async def bootstrap(
             mongo = MongoRepository(store)
             await mongo.ensure_indexes()
             repository = mongo
-    return Matcher(repository)
+    return Matcher(repository, letters)

@@ -8,11 +8,15 @@ from common.errors import PermanentError
 from common.messages import Envelope
 from services.matcher.context import DOCUMENTS, Context, commit, kind_of
 from services.matcher.deletes import on_deleted, on_voided
+from services.matcher.failures import refuse
 from services.matcher.markers import FETCH_PRODUCT_DETAILS
 from services.matcher.matchkeys import match_keys
 from services.matcher.model import MirrorEntry, version_key
+from services.matcher.outcomes import TO_DECIDE_AGAIN
 from services.matcher.pairs import sync_pair
 from services.matcher.resume import parked_entry, resume_parked, settle_parked
+
+RECHECK = "recheck"  # a fetch's source when the matcher asks for a re-read
 
 
 async def on_change(ctx: Context) -> list[Envelope]:
@@ -20,8 +24,22 @@ async def on_change(ctx: Context) -> list[Envelope]:
     assert env.external_id is not None, "change events carry the record id"
     kind = kind_of(env.system, env.entity) if env.entity != "account" else "account"
     current = await ctx.repo.mirror(ctx.tenant, env.system, env.entity, env.external_id)
+    if _same_moment_other_content(current, env, ctx.event):
+        return [_recheck(ctx)]
     if _stale(current, env, ctx.event):
         return []
+    out = await _decide(ctx, kind, current)
+    # Decided, not refused: whatever was dead-lettered about this record
+    # (by the matcher, or by a gateway that could not read it) is over.
+    await ctx.letters.close(ctx.tenant, env.system, env.entity, env.external_id)
+    return out
+
+
+async def _decide(
+    ctx: Context, kind: str, current: MirrorEntry | None
+) -> list[Envelope]:
+    env = ctx.env
+    assert env.external_id is not None
     if env.deleted:
         return await on_deleted(ctx, kind, current)
     record = env.record().model_dump(mode="json")
@@ -52,19 +70,7 @@ async def on_change(ctx: Context) -> list[Envelope]:
     try:
         step = await sync_pair(ctx, kind, env.system, mirror, forced=forced)
     except PermanentError as exc:
-        await ctx.repo.save_mirror(
-            mirror.model_copy(update={"state": "refused", "reason": exc.reason})
-        )
-        await ctx.repo.record_audit(
-            ctx.audit(
-                kind,
-                "refused",
-                key=mirror.id,
-                reason=exc.reason,
-                **{f"{env.system}_id": env.external_id},
-            )
-        )
-        raise
+        raise await refuse(ctx, kind, mirror, exc.reason) from exc
     out = await commit(ctx, step)
     if step.went_again:
         await settle_parked(ctx, kind, parked_entry(ctx, mirror), step)
@@ -81,7 +87,9 @@ async def on_change(ctx: Context) -> list[Envelope]:
 
 def _stale(current: MirrorEntry | None, env: Envelope, event: str) -> bool:
     """Older than applied, or the same version again (unless a redelivery of
-    the message that applied it, a replay after a refusal, or a force sync)."""
+    the message that applied it, a force sync, or a record refused or failed
+    last time: a replay, or the same version read again after a person fixed
+    the cause elsewhere, decides it again)."""
     if current is None or current.last_event == event or current.forced:
         return False
     if env.deleted:
@@ -89,7 +97,38 @@ def _stale(current: MirrorEntry | None, env: Envelope, event: str) -> bool:
     incoming = version_key(env.version)
     if incoming < current.vkey:
         return True
-    return incoming == current.vkey and current.state != "refused"
+    if env.payload.get("source") == RECHECK:
+        return False  # the record as it is now, read again at our request
+    return incoming == current.vkey and current.state not in TO_DECIDE_AGAIN
+
+
+def _same_moment_other_content(
+    current: MirrorEntry | None, env: Envelope, event: str
+) -> bool:
+    """Zoho's Modified_Time has one-second resolution: two states of a record
+    read within one second carry the same version, and which is newer cannot
+    be told from the version. Taking either could keep the older one (and
+    later write it back over a person's edit); dropping the second loses the
+    newer one. So the record is read again (``_recheck``), and what that read
+    returns — the record as it is now — is taken at the same version."""
+    if current is None or current.record is None or env.deleted:
+        return False
+    if env.version is None or env.version.sequence is not None:
+        return False  # QBO's SyncToken orders every state
+    if env.payload.get("source") == RECHECK or current.state in TO_DECIDE_AGAIN:
+        return False
+    if version_key(env.version) != current.vkey or current.last_event == str(
+        env.event_id
+    ):
+        return False
+    return env.record().model_dump(mode="json") != current.record
+
+
+def _recheck(ctx: Context) -> Envelope:
+    env = ctx.env
+    assert env.external_id is not None
+    fetch = ctx.fetch(env.system, env.entity, env.external_id)
+    return fetch.model_copy(update={"payload": {"source": RECHECK}})
 
 
 async def _account_changed(ctx: Context, account: MirrorEntry) -> list[Envelope]:

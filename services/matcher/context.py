@@ -13,7 +13,7 @@ from common.messages import Envelope, WriteCommand
 from common.store.times import stored_now
 from services.matcher.connection import ConnectionSettings
 from services.matcher.model import AuditEntry, Link, Outbox
-from services.matcher.ports import Repository
+from services.matcher.ports import Letters, Repository
 
 OTHER = {"crm": "qbo", "qbo": "crm"}
 DOCUMENTS = ("invoice", "quote")
@@ -52,6 +52,7 @@ class Context:
     env: Envelope
     repo: Repository
     settings: ConnectionSettings
+    letters: Letters
     now: str = field(default_factory=stored_now)
 
     @property

@@ -61,7 +61,19 @@ async def on_voided(ctx: Context, kind: str, mirror: MirrorEntry) -> list[Envelo
 
 
 async def _deactivate_other(ctx: Context, link: Link, system: str) -> list[Envelope]:
-    target = OTHER[system]
+    out, action = await deletion_writes(ctx, link, system)
+    return await _finish(ctx, link, "deleted", action, system, out)
+
+
+async def deletion_writes(
+    ctx: Context, link: Link, deleted_on: str
+) -> tuple[list[Envelope], str]:
+    """What the other side gets when ``deleted_on``'s record is gone: a
+    deactivation (never a hard delete), or for a QBO transaction the CRM
+    status; with the audit action's name."""
+    if deleted_on == "qbo" and link.kind in DOCUMENTS:
+        return await _crm_status_writes(ctx, link)
+    target = OTHER[deleted_on]
     entity = entity_on(link.kind, target)
     their = await ctx.repo.mirror(ctx.tenant, target, entity, link.id_on(target) or "")
     record: dict[str, Any] = dict(their.record) if their and their.record else {}
@@ -76,27 +88,34 @@ async def _deactivate_other(ctx: Context, link: Link, system: str) -> list[Envel
         base_sequence=their.version.sequence if their and their.version else None,
         deactivate=True,
     )
-    out = [ctx.write(target, entity, link.id_on(target), command, key=link.id)]
-    return await _finish(ctx, link, "deleted", "deactivate", system, out)
+    return [ctx.write(target, entity, link.id_on(target), command, key=link.id)], (
+        "deactivate"
+    )
 
 
 async def _crm_status(ctx: Context, link: Link, why: str) -> list[Envelope]:
+    out, action = await _crm_status_writes(ctx, link)
+    return await _finish(ctx, link, why, action, "qbo", out)
+
+
+async def _crm_status_writes(ctx: Context, link: Link) -> tuple[list[Envelope], str]:
     status = ctx.settings.void_status.get(link.kind)
     crm_id = link.crm_id or ""
     markers = unsynced_markers(link.kind)
     if status is None:
-        out = [ctx.markers_write(link.kind, crm_id, markers, link_id=link.id)]
-    else:
-        mirror = await ctx.repo.mirror(ctx.tenant, "crm", link.kind, crm_id)
-        record = dict(mirror.record) if mirror and mirror.record else {}
-        command = WriteCommand(
-            record=carrying({**record, "status": status}, "status"),
-            idempotency_key=ctx.idempotency_key(link.id, "crm"),
-            fields=("status",),
-            markers=markers,
+        return [ctx.markers_write(link.kind, crm_id, markers, link_id=link.id)], (
+            f"status:{status}"
         )
-        out = [ctx.write("crm", link.kind, crm_id, command, key=link.id)]
-    return await _finish(ctx, link, why, f"status:{status}", "qbo", out)
+    mirror = await ctx.repo.mirror(ctx.tenant, "crm", link.kind, crm_id)
+    record = dict(mirror.record) if mirror and mirror.record else {}
+    command = WriteCommand(
+        record=carrying({**record, "status": status}, "status"),
+        idempotency_key=ctx.idempotency_key(link.id, "crm"),
+        fields=("status",),
+        markers=markers,
+    )
+    out = [ctx.write("crm", link.kind, crm_id, command, key=link.id)]
+    return out, f"status:{status}"
 
 
 async def _finish(

@@ -12,7 +12,8 @@ from common.messages import Envelope
 from services.matcher.changes import on_change
 from services.matcher.commands import on_command
 from services.matcher.context import Context
-from services.matcher.ports import Repository
+from services.matcher.letters import MemoryLetters
+from services.matcher.ports import Letters, Repository
 from services.matcher.written import on_written
 
 log = structlog.get_logger(__name__)
@@ -37,8 +38,9 @@ def inbound_routing_keys() -> list[str]:
 
 
 class Matcher:
-    def __init__(self, repository: Repository) -> None:
+    def __init__(self, repository: Repository, letters: Letters | None = None) -> None:
         self.repository = repository
+        self.letters = letters or MemoryLetters()
 
     async def handle(self, envelope: Envelope) -> Sequence[Envelope]:
         """The bus's handler: returns what to publish; raises typed errors."""
@@ -46,7 +48,9 @@ class Matcher:
         if handler is None:
             raise PermanentError(f"the matcher does not handle {envelope.routing_key}")
         settings = await self.repository.settings(envelope.tenant)
-        context = Context(env=envelope, repo=self.repository, settings=settings)
+        context = Context(
+            env=envelope, repo=self.repository, settings=settings, letters=self.letters
+        )
         out = await handler(context)
         log.debug("matcher_handled", key=envelope.routing_key, emitted=len(out))
         return out

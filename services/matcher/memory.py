@@ -39,6 +39,14 @@ class InMemoryRepository:
             and (m.alt_key if alt else m.match_key) == key
         ]
 
+    async def mirror_by_failed_write(
+        self, tenant: str, system: str, key: str
+    ) -> MirrorEntry | None:
+        for m in self.mirrors.values():
+            if (m.tenant, m.system, m.failed_write) == (tenant, system, key):
+                return m
+        return None
+
     async def contacts_of_account(
         self, tenant: str, account_id: str
     ) -> list[MirrorEntry]:

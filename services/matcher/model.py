@@ -32,10 +32,13 @@ def mirror_id(tenant: str, system: str, entity: str, external_id: str) -> str:
 class MirrorEntry(Model):
     """The last record seen from one side, with its match keys.
 
-    ``state`` says how far its latest version got: ``seen`` (applied),
-    ``refused`` (a person must act; a replay of the same version is retried)
-    or ``parked`` (waiting for dependencies). ``forced`` marks a requested
-    force sync: the next change for it is synced in full even if unchanged.
+    ``state`` says how far its latest version got: ``seen`` (decided),
+    ``refused`` (the matcher would not decide it: a person must act) or
+    ``failed`` (the other side refused the write made from it; ``failed_write``
+    is that write's idempotency key, so a replay of the failure finds this
+    record). Either way the next change, a force sync or a replay decides it
+    again (the same version included). ``forced`` marks a requested force
+    sync: the next change for it is synced in full even if unchanged.
     """
 
     tenant: str
@@ -50,8 +53,9 @@ class MirrorEntry(Model):
     account_id: str | None = None
     deleted: bool = False
     forced: bool = False
-    state: str = "seen"
+    state: str = "seen"  # seen | refused | failed
     reason: str | None = None
+    failed_write: str | None = None
     last_event: str | None = None
     rev: int = 0
 
@@ -100,7 +104,9 @@ class Link(Model):
     kind: str
     crm_id: str | None = None
     qbo_id: str | None = None
-    state: str = "linked"  # linked | creating | failed | deleted | voided
+    # linked | creating | deleted | voided; "failed" only on links stored
+    # before session 2 (a failure now lives on the source's mirror entry).
+    state: str = "linked"
     reason: str | None = None
     base: dict[str, Any] = Field(default_factory=dict)
     base_hash: str | None = None

@@ -47,6 +47,12 @@ INDEXES = [
     IndexSpec(
         "matcher_mirror", (("tenant", 1), ("account_id", 1)), name="mirror_account_id"
     ),
+    IndexSpec(
+        "matcher_mirror",
+        (("tenant", 1), ("failed_write", 1)),
+        name="mirror_failed_write",
+        options={"partialFilterExpression": {"failed_write": {"$type": "string"}}},
+    ),
     IndexSpec("matcher_parked", (("tenant", 1), ("waiting", 1)), name="parked_waiting"),
     IndexSpec("matcher_audit", (("tenant", 1), ("at", 1)), name="audit_at"),
 ]
@@ -85,6 +91,13 @@ class MongoRepository:
         field = "alt_key" if alt else "match_key"
         query = {"tenant": tenant, "system": system, "entity": entity, field: key}
         return [_mirror(doc) async for doc in self.mirrors.find(query)]
+
+    async def mirror_by_failed_write(
+        self, tenant: str, system: str, key: str
+    ) -> MirrorEntry | None:
+        query = {"tenant": tenant, "failed_write": key, "system": system}
+        doc = await self.mirrors.find_one(query)
+        return _mirror(doc) if doc else None
 
     async def contacts_of_account(
         self, tenant: str, account_id: str

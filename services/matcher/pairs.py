@@ -75,6 +75,11 @@ async def _decide(
     forced: bool,
     link: Link | None,
 ) -> Step:
+    if link is not None and link.state == "failed" and not link.complete:
+        # Stored before session 2 for a create that clashed: it pairs nothing
+        # and would block this record forever ("in flight"). Decide afresh.
+        await ctx.repo.delete_link(link)
+        link = None
     if link is None:
         resolved = await _identify(ctx, kind, system, mirror, view)
         if not isinstance(resolved, Link):

@@ -27,6 +27,12 @@ class Repository(Protocol):
         self, tenant: str, system: str, entity: str, key: str, *, alt: bool = False
     ) -> list[MirrorEntry]: ...
 
+    async def mirror_by_failed_write(
+        self, tenant: str, system: str, key: str
+    ) -> MirrorEntry | None:
+        """The entry of ``system`` whose write ``key`` the other side refused."""
+        ...
+
     async def contacts_of_account(
         self, tenant: str, account_id: str
     ) -> list[MirrorEntry]: ...
@@ -81,3 +87,12 @@ class Repository(Protocol):
         ...
 
     async def audit_of(self, tenant: str) -> list[AuditEntry]: ...
+
+
+class Letters(Protocol):
+    """The dead letters naming a record: the matcher closes them once it
+    decides that record (it synced, or waits for something named)."""
+
+    async def close(
+        self, tenant: str, system: str, entity: str, external_id: str
+    ) -> None: ...

@@ -25,6 +25,7 @@ import structlog
 from common.errors import PermanentError
 from common.messages import Envelope
 from services.matcher.context import Context, Step, commit, entity_on, kind_of
+from services.matcher.failures import refuse, settled
 from services.matcher.model import Link, MirrorEntry, Parked
 from services.matcher.pairs import sync_pair
 from services.matcher.ports import StaleWrite
@@ -81,13 +82,16 @@ async def resume_one(ctx: Context, parked: Parked) -> list[Envelope]:
     try:
         step = await sync_pair(ctx, kind, parked.system, mirror, forced=mirror.forced)
     except PermanentError as exc:
+        # Refused on its own entry (``syncctl record`` shows why); its next
+        # change or a force sync decides it again.
         await refuse(ctx, kind, mirror, exc.reason)
-        await ctx.repo.unpark(parked)  # its next change tries again
+        await ctx.repo.unpark(parked)
         log.warning("resume_refused", parked=parked.id, reason=exc.reason)
         return []
     out = await commit(ctx, step)
     if not step.parked:
         await settle_parked(ctx, kind, parked, step)
+        await settled(ctx, mirror)
     return out
 
 
@@ -118,24 +122,4 @@ def parked_entry(ctx: Context, mirror: MirrorEntry) -> Parked:
         external_id=mirror.external_id,
         waiting=[],
         since=ctx.now,
-    )
-
-
-async def refuse(ctx: Context, kind: str, mirror: MirrorEntry, reason: str) -> None:
-    """A person must act on this record: say so on its mirror entry and audit."""
-    current = await ctx.repo.mirror(
-        ctx.tenant, mirror.system, mirror.entity, mirror.external_id
-    )
-    base = current if current is not None else mirror
-    await ctx.repo.save_mirror(
-        base.model_copy(update={"state": "refused", "reason": reason})
-    )
-    await ctx.repo.record_audit(
-        ctx.audit(
-            kind,
-            "refused",
-            key=mirror.id,
-            reason=reason,
-            **{f"{mirror.system}_id": mirror.external_id},
-        )
     )

@@ -35,6 +35,7 @@ from common.messages import Envelope
 from common.store.times import from_stored, to_stored
 from services.matcher.context import Context, replay
 from services.matcher.model import Parked
+from services.matcher.outcomes import TO_DECIDE_AGAIN
 from services.matcher.references import Dependency, dependencies, missing
 from services.matcher.resume import resume_all
 from services.matcher.views import dependency_links
@@ -107,7 +108,7 @@ async def _refetch(
         seen = await ctx.repo.mirror(
             ctx.tenant, dep.system, dep.entity, dep.external_id
         )
-        if seen is not None and seen.state == "refused":
+        if seen is not None and seen.state in TO_DECIDE_AGAIN:
             continue  # a person must act (its reason is in the mirror and audit)
         out.append(ctx.fetch(dep.system, dep.entity, dep.external_id))
     if parked.fetched_by != ctx.event:

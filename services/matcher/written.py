@@ -15,8 +15,11 @@ from services.matcher.context import (
     kind_of,
     replay,
 )
+from services.matcher.deletes import deletion_writes
+from services.matcher.failures import fail, refuse, settled
 from services.matcher.markers import synced_markers
-from services.matcher.model import AuditEntry, Link, Parked, PendingWrite
+from services.matcher.model import AuditEntry, Link, Parked
+from services.matcher.outcomes import rolled_back
 from services.matcher.pairs import sync_pair
 from services.matcher.resume import resume_parked
 
@@ -30,6 +33,8 @@ async def on_written(ctx: Context) -> list[Envelope]:
     link = await ctx.repo.link_by_pending_key(
         ctx.tenant, env.system, outcome.idempotency_key
     )
+    if link is None and not outcome.ok:
+        return await _refused_again(ctx, kind, outcome)
     if link is None:
         return await _applied_already(ctx, kind)
     if link.outbox is not None and link.outbox.event == ctx.event:
@@ -37,11 +42,29 @@ async def on_written(ctx: Context) -> list[Envelope]:
     pending = link.pending[env.system]
     rest = {s: p for s, p in link.pending.items() if s != env.system}
     if not outcome.ok:
-        return await _failed(ctx, link, outcome, pending.create, rest)
-    link = link.model_copy(update={"pending": rest})
+        return await _failed(ctx, link, outcome, pending.create)
     if pending.create:
         link = await _created(ctx, link, kind)
+    link = link.model_copy(update={"pending": rest})
     out: list[Envelope] = []
+    source = OTHER[env.system]
+    gone = await _source_deleted(ctx, link, kind, source) if pending.create else False
+    if gone:
+        # Deleted while its create was in flight: what we made goes the same
+        # way (and the deleted record gets no markers).
+        deletion, action = await deletion_writes(ctx, link, source)
+        link = link.model_copy(update={"state": "deleted"})
+        audit = ctx.audit(
+            kind,
+            action,
+            key=link.id,
+            direction=DIRECTION[source],
+            crm_id=link.crm_id,
+            qbo_id=link.qbo_id,
+            reason=f"{source.upper()} record deleted while it was being created",
+        )
+        await commit_link(ctx, link, deletion, [audit])
+        return deletion
     if env.system == "qbo" and link.crm_id is not None:
         markers = synced_markers(kind, link.qbo_id or "", ctx.settings)
         if markers and any(link.markers.get(k) != v for k, v in markers.items()):
@@ -61,7 +84,6 @@ async def on_written(ctx: Context) -> list[Envelope]:
     ]
     if pending.create:
         # The source may have changed while the create was in flight.
-        source = OTHER[env.system]
         mirror = await ctx.repo.mirror(
             ctx.tenant, source, entity_on(kind, source), link.id_on(source) or ""
         )
@@ -75,6 +97,13 @@ async def on_written(ctx: Context) -> list[Envelope]:
     if kind in DOCUMENTS:
         await _unpark_document(ctx, link)
     return out + await resume_parked(ctx, link)
+
+
+async def _source_deleted(ctx: Context, link: Link, kind: str, source: str) -> bool:
+    mirror = await ctx.repo.mirror(
+        ctx.tenant, source, entity_on(kind, source), link.id_on(source) or ""
+    )
+    return mirror is not None and mirror.deleted
 
 
 async def _applied_already(ctx: Context, kind: str) -> list[Envelope]:
@@ -117,44 +146,61 @@ async def _created(ctx: Context, link: Link, kind: str) -> Link:
     source = OTHER[env.system]
     if clash is not None and clash.id != link.id:
         if clash.id_on(source) is not None:
+            # The gateway found our match already there, paired with another
+            # record: nothing links, and the source is failed on its own
+            # entry, so its next change, a force sync or a replay decides
+            # it again (a link kept here would block every later decision).
             reason = (
                 f"{env.system.upper()} {env.entity} {env.external_id} is linked "
                 f"already to {source.upper()} {entity_on(kind, source)} "
                 f"{clash.id_on(source)}"
             )
-            await ctx.repo.save_link(
-                link.model_copy(update={"state": "failed", "reason": reason})
-            )
-            raise PermanentError(reason)
+            raise await _give_up(ctx, link, source, reason, create=True)
         # Both sides created each other at once: the gateway's live re-check
         # found the same record, so one link is enough.
         await ctx.repo.delete_link(clash)
+    # Still waiting for this write until the caller drops it (a failure
+    # above must find the write it failed).
     return link.model_copy(
         update={f"{env.system}_id": env.external_id, "state": "linked"}
     )
 
 
 async def _failed(
-    ctx: Context,
-    link: Link,
-    outcome: WriteOutcome,
-    create: bool,
-    rest: dict[str, PendingWrite],
+    ctx: Context, link: Link, outcome: WriteOutcome, create: bool
 ) -> list[Envelope]:
     env = ctx.env
     why = outcome.reason or outcome.error_class
     reason = f"{env.system.upper()} refused the {env.entity} write: {why}"
+    raise await _give_up(ctx, link, OTHER[env.system], reason, create=create)
+
+
+async def _give_up(
+    ctx: Context, link: Link, source: str, reason: str, *, create: bool
+) -> PermanentError:
+    """The write towards ``ctx.env.system`` did not happen: the record it was
+    made from is failed on its own entry (first: a retry after a lost race
+    must find the link still waiting and come here again), the link forgets
+    the write, and the error names that record."""
+    env = ctx.env
+    kind = link.kind
+    source_id = link.id_on(source) or ""
+    mirror = await ctx.repo.mirror(
+        ctx.tenant, source, entity_on(kind, source), source_id
+    )
+    key = link.pending[env.system].key
+    error = (
+        await fail(ctx, mirror, reason, key)
+        if mirror is not None
+        else PermanentError(reason)
+    )
     if create:
-        await ctx.repo.delete_link(link)  # a later change of the source tries again
+        await ctx.repo.delete_link(link)  # nothing paired: decided afresh
     else:
-        await ctx.repo.save_link(
-            link.model_copy(
-                update={"pending": rest, "state": "failed", "reason": reason}
-            )
-        )
+        await ctx.repo.save_link(rolled_back(link, env.system))
     await ctx.repo.record_audit(
         ctx.audit(
-            link.kind,
+            kind,
             "failed",
             key=link.id,
             crm_id=link.crm_id,
@@ -162,7 +208,31 @@ async def _failed(
             reason=reason,
         )
     )
-    raise PermanentError(reason)
+    return error
+
+
+async def _refused_again(
+    ctx: Context, kind: str, outcome: WriteOutcome
+) -> list[Envelope]:
+    """A refused write's outcome once more, no link waiting for it: the
+    replay of its dead letter (a person fixed the cause). The record it was
+    made from is decided again, from its latest version."""
+    env = ctx.env
+    source = OTHER[env.system]
+    mirror = await ctx.repo.mirror_by_failed_write(
+        ctx.tenant, source, outcome.idempotency_key
+    )
+    if mirror is None or mirror.record is None or mirror.deleted:
+        return await _applied_already(ctx, kind)
+    try:
+        step = await sync_pair(ctx, kind, source, mirror, forced=mirror.forced)
+    except PermanentError as exc:
+        raise await refuse(ctx, kind, mirror, exc.reason) from exc
+    out = await commit(ctx, step)
+    await settled(ctx, mirror)
+    if step.link is not None:
+        out += await resume_parked(ctx, step.link)
+    return out
 
 
 async def _unpark_document(ctx: Context, link: Link) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 from common.messages import Version
 from common.records import CanonicalRecord
+from common.translation.fieldmap import FieldMap
 from services.qbo_gateway.translation import customers, documents, items, vendors
-from services.qbo_gateway.translation.fieldmap import FieldMap
 
 FromApi = Callable[[dict[str, Any], FieldMap | None], tuple[CanonicalRecord, Version]]
 

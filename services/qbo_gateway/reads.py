@@ -7,7 +7,6 @@ record and its version (SyncToken + LastUpdatedTime).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,10 +21,10 @@ from common.gateway.cursors import Cursors
 from common.gateway.refusals import Refusals, Refused
 from common.messages import Envelope, Version
 from common.records import CanonicalRecord
+from common.translation.fieldmap import FieldMap
 from services.qbo_gateway.catalog import ENTITIES, QboEntity
 from services.qbo_gateway.client import MAX_RESULTS, QboClient, qbo_time, quote
 from services.qbo_gateway.lookups import label_of
-from services.qbo_gateway.translation.fieldmap import FieldMap
 
 log = structlog.get_logger(__name__)
 
@@ -341,7 +340,3 @@ def _parse_time(value: str) -> datetime:
 def _parse_since(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def new_run_id() -> str:
-    return uuid.uuid4().hex[:12]

@@ -8,10 +8,10 @@ from typing import Any
 
 from common.messages import WriteCommand
 from common.records import CanonicalRecord, Party, Product, SalesDocument, Vendor
+from common.translation.fieldmap import FieldMap
 from services.qbo_gateway.catalog import QboEntity
 from services.qbo_gateway.client import quote
 from services.qbo_gateway.translation import customers, documents, items, vendors
-from services.qbo_gateway.translation.fieldmap import FieldMap
 
 
 @dataclass(frozen=True)

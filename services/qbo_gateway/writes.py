@@ -30,6 +30,7 @@ from common.gateway.parking import ParkedWork
 from common.gateway.tokens import NeedsReauthorization
 from common.hashing import content_hash
 from common.messages import Envelope, WriteCommand, WriteOutcome
+from common.translation.fieldmap import FieldMap
 from services.qbo_gateway.catalog import ENTITIES, QboEntity
 from services.qbo_gateway.client import BATCH_LIMIT, QboClient, quote
 from services.qbo_gateway.create_claims import CreateClaims
@@ -39,7 +40,6 @@ from services.qbo_gateway.errors import (
     fault_of,
     verdict_for_fault,
 )
-from services.qbo_gateway.translation.fieldmap import FieldMap
 from services.qbo_gateway.write_bodies import (
     WriteContext,
     build_body,

@@ -17,10 +17,10 @@ from aiohttp.test_utils import TestServer
 
 from common.connections import Connections
 from common.crypto import TokenCipher
+from common.operator.sandbox_connection import sandbox_connection
 from common.settings import SERVICE_PORTS, Settings
 from common.store import Store
 from common.store.embedded import free_port
-from services.admin.operations import sandbox_connection
 from services.qbo_sandbox import SandboxConfig as QboConfig
 from services.qbo_sandbox import create_app as qbo_app
 from services.qbo_sandbox.config import WebhookTiming

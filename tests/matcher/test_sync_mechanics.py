@@ -220,3 +220,24 @@ async def test_failed_write_is_dead_lettered_with_the_targets_reason(
     with pytest.raises(PermanentError, match="Duplicate Name Exists"):
         await h.send(refused)
     assert await h.linked("contact", "crm", "c1") is None
+
+
+async def test_crm_delete_while_its_customer_is_being_created_deactivates_it(
+    harness: Harness,
+) -> None:
+    # Found by the convergence suite: a contact deleted 0.2 s after it was
+    # created left its new QBO customer active, and the customer id was then
+    # written back to the deleted contact (dead-lettered).
+    h = harness
+    [create] = writes(await h.send(h.change("crm", "contact", "c1", contact())))
+    assert await h.send(h.change("crm", "contact", "c1", deleted=True)) == []
+
+    out = await h.send(h.written(create, "q1", seq=0))
+
+    [deactivate] = writes(out)
+    assert deactivate.routing_key == "write.qbo.customer"
+    assert deactivate.external_id == "q1"
+    assert command_of(deactivate).deactivate is True
+    link = await h.repo.link_of(TENANT, "contact", "qbo", "q1")
+    assert link is not None
+    assert link.state == "deleted"

@@ -7,6 +7,12 @@ from typing import Any
 
 from common.messages import Version
 from common.records import Organization
+from common.translation.fieldmap import (
+    FieldMap,
+    read_custom,
+    write_custom,
+)
+from common.translation.fields import Mapped, Selection, write_mapped
 from services.crm_gateway.translation.common import (
     address_from_zoho,
     address_keys,
@@ -17,12 +23,6 @@ from services.crm_gateway.translation.common import (
     zoho_reader,
 )
 from services.crm_gateway.translation.versions import version_from_zoho
-from services.qbo_gateway.translation.fieldmap import (
-    FieldMap,
-    read_custom,
-    write_custom,
-)
-from services.qbo_gateway.translation.fields import Mapped, Selection, write_mapped
 
 ACCOUNT_FIELDS = (Mapped("name", "Account_Name"), Mapped("phone", "Phone"))
 NEVER_CARRIED = ("active",)  # Zoho accounts have no inactive state

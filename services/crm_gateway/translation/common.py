@@ -1,7 +1,7 @@
 """Zoho shapes shared by every module: lookups, addresses, write bodies.
 
-The reading, money and field-table helpers are the QBO gateway's, shared so
-both gateways parse numbers and report errors the same way.
+Reading, money and field tables come from ``common/translation``, shared
+with the QBO gateway so both parse numbers and report errors the same way.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from common.records import Address
-from services.qbo_gateway.translation.fieldmap import FieldMap
-from services.qbo_gateway.translation.fields import Mapped, prune
-from services.qbo_gateway.translation.reader import Reader
+from common.translation.fieldmap import FieldMap
+from common.translation.fields import Mapped, prune
+from common.translation.reader import Reader
 
 ADDRESS_PARTS = (("city", "City"), ("region", "State"), ("country", "Country"))
 

@@ -14,6 +14,17 @@ from typing import Any
 
 from common.messages import Version
 from common.records import Party
+from common.translation.fieldmap import (
+    FieldMap,
+    read_custom,
+    write_custom,
+)
+from common.translation.fields import (
+    Mapped,
+    Selection,
+    read_mapped,
+    write_mapped,
+)
 from services.crm_gateway.translation.common import (
     finish_body,
     keys_of,
@@ -22,17 +33,6 @@ from services.crm_gateway.translation.common import (
     zoho_reader,
 )
 from services.crm_gateway.translation.versions import version_from_zoho
-from services.qbo_gateway.translation.fieldmap import (
-    FieldMap,
-    read_custom,
-    write_custom,
-)
-from services.qbo_gateway.translation.fields import (
-    Mapped,
-    Selection,
-    read_mapped,
-    write_mapped,
-)
 
 CONTACT_FIELDS = (
     Mapped("first_name", "First_Name"),

@@ -18,6 +18,17 @@ from typing import Any
 
 from common.messages import Version
 from common.records import DocumentKind, SalesDocument
+from common.translation.fieldmap import (
+    FieldMap,
+    read_custom,
+    write_custom,
+)
+from common.translation.fields import (
+    Mapped,
+    Selection,
+    read_mapped,
+    write_mapped,
+)
 from services.crm_gateway.translation.common import (
     finish_body,
     keys_of,
@@ -27,17 +38,6 @@ from services.crm_gateway.translation.common import (
 )
 from services.crm_gateway.translation.lines import lines_from_zoho, lines_to_zoho
 from services.crm_gateway.translation.versions import version_from_zoho
-from services.qbo_gateway.translation.fieldmap import (
-    FieldMap,
-    read_custom,
-    write_custom,
-)
-from services.qbo_gateway.translation.fields import (
-    Mapped,
-    Selection,
-    read_mapped,
-    write_mapped,
-)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from common.records import DocumentLine
-from services.qbo_gateway.translation.discounts import split_discount
-from services.qbo_gateway.translation.fields import prune
-from services.qbo_gateway.translation.money import cents, json_number, tidy
-from services.qbo_gateway.translation.reader import Reader
+from common.translation.discounts import spread_discount
+from common.translation.fields import prune
+from common.translation.money import cents, json_number, tidy
+from common.translation.reader import Reader
 
 ALIASES = {
     "List_Price": ("List_Price", "list_price", "ListPrice"),
@@ -36,7 +36,7 @@ def lines_from_zoho(
         return tuple(lines)
     # A document-level discount is spread over the lines, as QBO's is.
     gross = [cents(line.quantity * line.unit_price) - line.discount for line in lines]
-    shares = split_discount(document_discount, gross, None)
+    shares = spread_discount(document_discount, gross)
     return tuple(
         line.model_copy(
             update={

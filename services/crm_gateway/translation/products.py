@@ -12,6 +12,17 @@ from typing import Any
 
 from common.messages import Version
 from common.records import Product
+from common.translation.fieldmap import (
+    FieldMap,
+    read_custom,
+    write_custom,
+)
+from common.translation.fields import (
+    Mapped,
+    Selection,
+    read_mapped,
+    write_mapped,
+)
 from services.crm_gateway.translation.common import (
     finish_body,
     keys_of,
@@ -20,17 +31,6 @@ from services.crm_gateway.translation.common import (
 )
 from services.crm_gateway.translation.markers import FETCH_PRODUCT_DETAILS
 from services.crm_gateway.translation.versions import version_from_zoho
-from services.qbo_gateway.translation.fieldmap import (
-    FieldMap,
-    read_custom,
-    write_custom,
-)
-from services.qbo_gateway.translation.fields import (
-    Mapped,
-    Selection,
-    read_mapped,
-    write_mapped,
-)
 
 PRODUCT_FIELDS = (
     Mapped("name", "Product_Name"),

@@ -1,5 +1,7 @@
 """QBO JSON ⇄ canonical records: pure functions, no I/O (docs/TRANSLATION.md)."""
 
+from common.translation.fieldmap import FieldLink, FieldMap
+from common.translation.reader import TranslationError
 from services.qbo_gateway.translation.common import unwrap
 from services.qbo_gateway.translation.customers import (
     customer_from_qbo,
@@ -13,16 +15,7 @@ from services.qbo_gateway.translation.documents import (
     invoice_from_qbo,
     is_voided,
 )
-from services.qbo_gateway.translation.fieldmap import FieldLink, FieldMap
 from services.qbo_gateway.translation.items import item_from_qbo, item_to_qbo
-from services.qbo_gateway.translation.matchkeys import (
-    normalise_email,
-    normalise_name,
-    qbo_match_query,
-    same_email,
-    same_name,
-)
-from services.qbo_gateway.translation.reader import TranslationError
 from services.qbo_gateway.translation.vendors import vendor_from_qbo, vendor_to_qbo
 
 __all__ = [
@@ -39,11 +32,6 @@ __all__ = [
     "is_voided",
     "item_from_qbo",
     "item_to_qbo",
-    "normalise_email",
-    "normalise_name",
-    "qbo_match_query",
-    "same_email",
-    "same_name",
     "unwrap",
     "vendor_from_qbo",
     "vendor_to_qbo",

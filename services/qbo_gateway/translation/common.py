@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from common.records import Address
-from services.qbo_gateway.translation.fields import prune
-from services.qbo_gateway.translation.reader import Reader
+from common.translation.fields import prune
+from common.translation.reader import Reader
 
 # QBO BillAddr has Line1..Line5; Line3+ are folded into line2 on read so a
 # printed-label address (Line1 = person, Line2 = company, ...) loses nothing.

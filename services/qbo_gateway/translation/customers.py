@@ -13,23 +13,20 @@ from typing import Any
 
 from common.messages import Version
 from common.records import Party
-from services.qbo_gateway.translation.common import (
-    address_from_qbo,
-    address_to_qbo,
-    finish_body,
-)
-from services.qbo_gateway.translation.fieldmap import (
-    FieldMap,
-    read_custom,
-    write_custom,
-)
-from services.qbo_gateway.translation.fields import (
+from common.translation.fieldmap import FieldMap
+from common.translation.fields import (
     Mapped,
     Selection,
     read_mapped,
     write_mapped,
 )
-from services.qbo_gateway.translation.reader import Reader
+from common.translation.reader import Reader
+from services.qbo_gateway.translation.common import (
+    address_from_qbo,
+    address_to_qbo,
+    finish_body,
+)
+from services.qbo_gateway.translation.custom_fields import read_custom, write_custom
 from services.qbo_gateway.translation.versions import version_from_qbo
 
 PARTY_FIELDS = (

@@ -6,16 +6,17 @@ one ``DiscountLineDetail`` line (PercentBased false) for the sum of the line
 discounts, whose Description records the split ("Line discounts: 1=5, 3=2.5",
 positions among the sales lines). Reading, that split is restored exactly; a
 discount made in QBO itself (no such note, or percent based) is spread over
-the lines in proportion to their amounts, to the cent, the leftover cents to
-the largest remainders. Either way the lines' discounts add up to QBO's total.
+the lines in proportion to their amounts (``spread_discount``). Either way the
+lines' discounts add up to QBO's total.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
-from services.qbo_gateway.translation.money import CENT, cents, parse_decimal, tidy
+from common.translation.discounts import spread_discount
+from common.translation.money import parse_decimal, tidy
 
 SPLIT_PREFIX = "Line discounts: "
 SPLIT_ENTRY = re.compile(r"^(\d+)=(-?\d+(?:\.\d+)?)$")
@@ -34,7 +35,7 @@ def split_discount(
     recorded = _recorded_split(note, len(gross_amounts))
     if recorded is not None and sum(recorded) == total:
         return recorded
-    return _proportional(total, gross_amounts)
+    return spread_discount(total, gross_amounts)
 
 
 def _recorded_split(note: str | None, count: int) -> list[Decimal] | None:
@@ -47,18 +48,3 @@ def _recorded_split(note: str | None, count: int) -> list[Decimal] | None:
             return None
         split[int(match[1]) - 1] = parse_decimal(match[2])
     return split
-
-
-def _proportional(total: Decimal, gross_amounts: list[Decimal]) -> list[Decimal]:
-    base = sum(gross_amounts)
-    if not gross_amounts:
-        return []
-    if not base:
-        return [cents(total)] + [Decimal(0)] * (len(gross_amounts) - 1)
-    exact = [total * amount / base for amount in gross_amounts]
-    shares = [share.quantize(CENT, rounding=ROUND_DOWN) for share in exact]
-    leftover = int((cents(total) - sum(shares)) / CENT)
-    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - shares[i]), i))
-    for index in by_remainder[:leftover]:
-        shares[index] += CENT
-    return [tidy(share) for share in shares]

@@ -13,15 +13,12 @@ from typing import Any
 
 from common.messages import Version
 from common.records import DocumentKind, SalesDocument
+from common.translation.fieldmap import FieldMap
+from common.translation.fields import Selection, api_value
+from common.translation.reader import Reader
 from services.qbo_gateway.translation.common import finish_body, ref
-from services.qbo_gateway.translation.fieldmap import (
-    FieldMap,
-    read_custom,
-    write_custom,
-)
-from services.qbo_gateway.translation.fields import Selection, api_value
+from services.qbo_gateway.translation.custom_fields import read_custom, write_custom
 from services.qbo_gateway.translation.lines import lines_from_qbo, lines_to_qbo
-from services.qbo_gateway.translation.reader import Reader
 from services.qbo_gateway.translation.versions import version_from_qbo
 
 ENTITY: dict[DocumentKind, str] = {"invoice": "Invoice", "estimate": "Estimate"}

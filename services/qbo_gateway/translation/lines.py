@@ -12,10 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from common.records import DocumentLine
+from common.translation.fields import prune
+from common.translation.money import cents, json_number, tidy
+from common.translation.reader import Reader
 from services.qbo_gateway.translation.discounts import describe_split, split_discount
-from services.qbo_gateway.translation.fields import prune
-from services.qbo_gateway.translation.money import cents, json_number, tidy
-from services.qbo_gateway.translation.reader import Reader
 from services.qbo_gateway.translation.taxes import line_tax_rate, tax_code_for_qbo
 
 SALES = "SalesItemLineDetail"

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from common.records import DocumentLine
-from services.qbo_gateway.translation.money import tidy
-from services.qbo_gateway.translation.reader import Reader
+from common.translation.money import tidy
+from common.translation.reader import Reader
 
 US_CODES = ("TAX", "NON")
 

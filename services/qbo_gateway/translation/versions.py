@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from common.messages import Version
-from services.qbo_gateway.translation.reader import Reader
+from common.translation.reader import Reader
 
 
 def version_from_qbo(reader: Reader) -> Version:

@@ -21,10 +21,10 @@ from common.crypto import TokenCipher
 from common.gateway.calls import RetryPolicy
 from common.gateway.limits import LimitSpec
 from common.messages import Envelope
+from common.operator.sandbox_connection import zoho_sandbox_side
 from common.runtime import ServiceContext, ServiceRunner
 from common.settings import Settings
 from common.store import Store
-from services.admin.operations import zoho_sandbox_side
 from services.crm_gateway.service import Gateway, make_gateway, register
 from services.zoho_sandbox import SandboxConfig, create_app
 

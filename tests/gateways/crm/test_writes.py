@@ -398,3 +398,36 @@ async def test_an_update_of_only_fields_zoho_does_not_keep_makes_no_call(
     await wait_for(lambda: holds(len(outcomes(tap)) == 1))
     assert outcomes(tap)["date"][1].ok
     assert await zoho.calls(*UPDATE) == 0
+
+
+async def test_a_deactivation_with_other_changes_still_writes_them(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    # Found by the convergence suite: a QBO customer renamed, then deactivated,
+    # left its Zoho contact with the old name (contacts have no inactive
+    # state, and the whole write was skipped).
+    _status, body = await zoho.api(
+        "POST",
+        "/Contacts",
+        json={"data": [{"First_Name": "Ken", "Last_Name": "T", "Email": "k@x.io"}]},
+    )
+    contact = body["data"][0]["details"]["id"]
+    await start_gateway()
+    await bus.publish(
+        write(
+            "contact",
+            {"first_name": "Ada", "last_name": "T", "active": False},
+            "rename-off",
+            external_id=contact,
+            fields=("active", "first_name"),
+            deactivate=True,
+        )
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 1))
+    assert outcomes(tap)["rename-off"][1].ok
+    _status, body = await zoho.api("GET", f"/Contacts/{contact}")
+    assert body["data"][0]["First_Name"] == "Ada"

@@ -10,18 +10,20 @@ from services.crm_gateway.translation import (
     FieldMap,
     contact_from_zoho,
     contact_to_zoho,
-    zoho_criteria,
 )
 from services.qbo_gateway.translation import (
     customer_from_qbo,
     customer_to_qbo,
     document_to_qbo,
     invoice_from_qbo,
+)
+from tests.gateways.translation.match_keys import (
     normalise_email,
     normalise_name,
     qbo_match_query,
     same_email,
     same_name,
+    zoho_criteria,
 )
 
 pytestmark = pytest.mark.unit

@@ -14,8 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from common.records import Canonical
-from services.qbo_gateway.translation.money import json_number
-from services.qbo_gateway.translation.reader import Reader, set_path
+from common.translation.money import json_number
+from common.translation.reader import Reader, set_path
 
 Kind = Literal["text", "decimal", "bool"]
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from services.qbo_gateway.translation.money import parse_decimal
+from common.translation.money import parse_decimal
 
 
 class TranslationError(ValueError):

@@ -1,7 +1,11 @@
-"""Match keys, normalised the same way the matcher normalises them.
+"""Match-key helpers that no service calls, kept with the test that states
+their rules (they were the gateways' ``translation/matchkeys.py``).
 
-Used for the live re-check before a create: the gateway asks the API for
-candidates, then keeps those whose normalised key equals the record's.
+The gateways' live re-checks before a create are their own:
+``services/qbo_gateway/write_bodies.py`` (``match_query``, ``same_key``) and
+``services/crm_gateway/client.py`` (``criteria_in``) with
+``services/crm_gateway/writes.py``; the matcher's keys are
+``services/matcher/matchkeys.py``.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def qbo_quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-MATCH_FIELD = {
+QBO_MATCH_FIELD = {
     ("Customer", "email"): "PrimaryEmailAddr",
     ("Vendor", "email"): "PrimaryEmailAddr",
     ("Vendor", "name"): "DisplayName",
@@ -41,12 +45,26 @@ MATCH_FIELD = {
 
 
 def qbo_match_query(entity: str, key: str, value: str) -> str:
-    """The candidates query for a live re-check, e.g. ("Customer", "email", x).
-
-    Filter the answer with ``same_email``/``same_name``: the comparison rules
-    of QBO's query engine are not ours.
-    """
+    """The candidates query for a live re-check, e.g. ("Customer", "email", x)."""
     return (
-        f"select * from {entity} where {MATCH_FIELD[(entity, key)]} = "
+        f"select * from {entity} where {QBO_MATCH_FIELD[(entity, key)]} = "
         f"{qbo_quote(value.strip())}"
     )
+
+
+ZOHO_MATCH_FIELD = {
+    ("Contacts", "email"): "Email",
+    ("Vendors", "email"): "Email",
+    ("Vendors", "name"): "Vendor_Name",
+    ("Products", "name"): "Product_Name",
+    ("Accounts", "name"): "Account_Name",
+}
+
+
+def zoho_criteria(module: str, key: str, value: str) -> str:
+    """``criteria=`` for the live re-check, e.g. ``(Email:equals:a\\,b@x.io)``:
+    Zoho wants ( ) , escaped with a backslash; the caller URL-encodes."""
+    escaped = value.strip().replace("\\", "\\\\")
+    for char in "(),":
+        escaped = escaped.replace(char, "\\" + char)
+    return f"({ZOHO_MATCH_FIELD[(module, key)]}:equals:{escaped})"
