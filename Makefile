@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-fast run lint bench clean
+.PHONY: install test test-fast run lint bench clean soak
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ test: $(STAMP)
 ## Only tests without I/O.
 test-fast: $(STAMP)
 	$(PY) -m pytest -m unit
+
+## The convergence suite over many seeds: `make soak SEEDS=20` replays seeds
+## 1..20; CONVERGENCE_SEEDS="4,9,17" picks them; CONVERGENCE_SHRINK=1 shrinks
+## a failing seed to a minimal action list.
+SEEDS ?= 20
+soak: $(STAMP)
+	CONVERGENCE_SEEDS="$${CONVERGENCE_SEEDS:-1-$(SEEDS)}" $(PY) -m pytest tests/convergence -p no:cacheprovider
 
 ## The whole system on this machine: embedded MongoDB, sandboxes, services.
 run: $(STAMP)
