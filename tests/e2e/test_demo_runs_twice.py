@@ -168,6 +168,7 @@ async def test_make_run_twice_gives_the_same_clean_demo_and_the_walkthrough_work
     second = await clean(store)
     assert second == first
     assert "re-authoris" not in devstack.log()
+    assert "resume_race" not in devstack.log()  # debug detail, not console noise
 
     # The README's walk-through, with the credentials `syncctl` prints.
     exports = await devstack.syncctl("demo", "credentials", "--shell")
