@@ -104,11 +104,11 @@ class Writes:
             raise PermanentError(f"malformed write command: {exc}") from exc
         key = (envelope.tenant, spec.entity)
         external_id = envelope.external_id
-        if command.deactivate and spec.deactivate_field is None:
-            # Zoho keeps no inactive state here; what changed with it (a name,
-            # an address edited before the deactivation) is still written.
-            if set(command.fields) <= {"active"}:
-                return [self._unsupported_deactivate(envelope, command, spec)]
+        # Zoho keeps no inactive state for some modules; what changed with a
+        # deactivation (a name, an address edited before it) is still written.
+        only_deactivates = set(command.fields) <= {"active"}
+        if command.deactivate and spec.deactivate_field is None and only_deactivates:
+            return [self._unsupported_deactivate(envelope, command, spec)]
         record = await self._record(envelope, spec, command)
         field_map = await self.field_maps.of(envelope.tenant, spec.entity)
         if external_id is None:
@@ -175,7 +175,12 @@ class Writes:
         company = (
             (party.company_name or "").strip() if party.carries("company_name") else ""
         )
-        address = party.billing_address if "billing_address" in carried else None
+        # The address the record holds goes with the contact to an account it
+        # moves to (a new one gets it; a found one without an address too),
+        # even when only the company changed: left behind, the account's empty
+        # address would read as a person clearing it.
+        known = party.billing_address if party.carries("billing_address") else None
+        address = party.billing_address if "billing_address" in carried else known
         account_id, created = party.account_id, False
         if account_id is None and company:
             cache_key = (tenant, normalised(company))
@@ -188,21 +193,18 @@ class Writes:
                 self._accounts[cache_key] = account_id
         if account_id is None:
             return party  # no company: Zoho has nowhere to keep the address
-        if (
-            "billing_address" in carried
-            and not created
-            and await self._address_goes_on(tenant, account_id, address, creating)
+        edited = "billing_address" in carried and not creating
+        if not created and (
+            edited or await self._fills_in(tenant, account_id, address)
         ):
             await self._address_on_account(tenant, account_id, address)
         return party.model_copy(update={"account_id": account_id})
 
-    async def _address_goes_on(
-        self, tenant: str, account_id: str, address: Address | None, creating: bool
+    async def _fills_in(
+        self, tenant: str, account_id: str, address: Address | None
     ) -> bool:
-        """An edit of the address goes onto the account; a new contact joining
-        an account only fills in an address the account does not have yet."""
-        if not creating:
-            return True
+        """A contact joining an account only fills in an address the account
+        does not have yet (an edit of the address always goes on)."""
         return address is not None and await self._account_has_no_address(
             tenant, account_id
         )

@@ -45,6 +45,11 @@ async def on_written(ctx: Context) -> list[Envelope]:
         return await _failed(ctx, link, outcome, pending.create)
     if pending.create:
         link = await _created(ctx, link, kind)
+    if outcome.linked_existing:
+        # The create found the record already there and wrote nothing: what
+        # we meant to create was never agreed. A first sync of two records
+        # fills each side's gaps from the other and clears nothing.
+        link = link.model_copy(update={"base": {}, "base_hash": None})
     link = link.model_copy(update={"pending": rest})
     out: list[Envelope] = []
     source = OTHER[env.system]
@@ -87,7 +92,12 @@ async def on_written(ctx: Context) -> list[Envelope]:
         mirror = await ctx.repo.mirror(
             ctx.tenant, source, entity_on(kind, source), link.id_on(source) or ""
         )
-        if mirror is not None and mirror.record is not None:
+        target_known = not outcome.linked_existing or await _known(
+            ctx, kind, env.system, env.external_id
+        )
+        if mirror is not None and mirror.record is not None and target_known:
+            # (A found record we have not read yet is merged when its change
+            # arrives: merging it unseen would write our gaps over its values.)
             step = await sync_pair(ctx, kind, source, mirror, link=link)
             if step.link is not None:
                 link = step.link
@@ -97,6 +107,15 @@ async def on_written(ctx: Context) -> list[Envelope]:
     if kind in DOCUMENTS:
         await _unpark_document(ctx, link)
     return out + await resume_parked(ctx, link)
+
+
+async def _known(ctx: Context, kind: str, system: str, external_id: str | None) -> bool:
+    if external_id is None:
+        return False
+    mirror = await ctx.repo.mirror(
+        ctx.tenant, system, entity_on(kind, system), external_id
+    )
+    return mirror is not None and mirror.record is not None
 
 
 async def _source_deleted(ctx: Context, link: Link, kind: str, source: str) -> bool:

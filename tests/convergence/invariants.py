@@ -135,6 +135,11 @@ def check_linked_or_listed(
             continue
         assert link is not None
         twin = observed.records.get(twin_key(seen, link))
+        if twin is not None and link.get("state") in ("voided", "deleted"):
+            # One side was voided or deleted by a person: the other keeps its
+            # values and shows the status (a voided QBO invoice's lines are
+            # zeroed by QBO itself), so the synced fields no longer agree.
+            continue
         if twin is None:
             found += gone_twin(seen, link, observed, deleted)
         elif seen.system == "crm":

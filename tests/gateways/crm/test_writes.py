@@ -431,3 +431,41 @@ async def test_a_deactivation_with_other_changes_still_writes_them(
     assert outcomes(tap)["rename-off"][1].ok
     _status, body = await zoho.api("GET", f"/Contacts/{contact}")
     assert body["data"][0]["First_Name"] == "Ada"
+
+
+async def test_a_company_change_takes_the_address_to_the_new_account(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    # Found by the convergence suite: a QBO customer's company edited alone
+    # moved its contact to a new account without the address, and that
+    # account's empty address then read as a clear of the customer's BillAddr.
+    _status, body = await zoho.api(
+        "POST",
+        "/Contacts",
+        json={"data": [{"Last_Name": "Lovelace", "Email": "bl@x.io"}]},
+    )
+    contact = body["data"][0]["details"]["id"]
+    await start_gateway()
+    address = {"line1": "43 Engine St", "city": "Delft", "postal_code": "54256"}
+    await bus.publish(
+        write(
+            "contact",
+            {
+                "last_name": "Lovelace",
+                "email": "bl@x.io",
+                "company_name": "Jacquard Group",
+                "billing_address": address,
+            },
+            "company-only",
+            external_id=contact,
+            fields=("company_name",),
+        )
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 1))
+    assert outcomes(tap)["company-only"][1].ok
+    (found,) = await account_named(zoho, "Jacquard Group")
+    assert (found["Billing_Street"], found["Billing_City"]) == ("43 Engine St", "Delft")
