@@ -108,24 +108,12 @@ class System:
     processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
-        settings = self.settings
-        assert settings.mongodb_url is not None
-        assert settings.secret_key is not None
+        assert self.settings.secret_key is not None
         return {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "AMQP_URL": settings.amqp_url.get_secret_value(),
-            "MONGODB_URL": settings.mongodb_url.get_secret_value(),
-            "MONGODB_DATABASE": settings.mongodb_database,
-            "BUS_PREFIX": settings.bus_prefix,
-            "SECRET_KEY": settings.secret_key.get_secret_value(),
-            "DATA_DIR": str(settings.data_dir),
-            "LOG_FORMAT": "json",
+            **process_env(self.settings, self.ports),
+            "SECRET_KEY": self.settings.secret_key.get_secret_value(),
             "POLL_INTERVAL_SECONDS": "2",
             "WRITE_LINGER_SECONDS": "0.1",
-            "BUS_RETRY_DELAYS": "[0.5, 1, 2]",
-            "CRM_GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{self.ports['crm_gateway']}",
-            **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
         }
 
     async def start(self) -> None:
@@ -155,6 +143,25 @@ class System:
 
     def log(self, name: str) -> str:
         return (Path(self.settings.data_dir) / f"{name}.log").read_text()
+
+
+def process_env(settings: Settings, ports: dict[str, int]) -> dict[str, str]:
+    """What a service process of a test needs: the test's broker vhost,
+    database, prefix and data folder, JSON logs, quick retries, its ports."""
+    assert settings.mongodb_url is not None
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "AMQP_URL": settings.amqp_url.get_secret_value(),
+        "MONGODB_URL": settings.mongodb_url.get_secret_value(),
+        "MONGODB_DATABASE": settings.mongodb_database,
+        "BUS_PREFIX": settings.bus_prefix,
+        "DATA_DIR": str(settings.data_dir),
+        "LOG_FORMAT": "json",
+        "BUS_RETRY_DELAYS": "[0.5, 1, 2]",
+        "CRM_GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{ports['crm_gateway']}",
+        **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()},
+    }
 
 
 async def _wait_ready(http: aiohttp.ClientSession, url: str, name: str) -> None:

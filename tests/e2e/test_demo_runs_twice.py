@@ -22,6 +22,7 @@ from common.bus import QUEUES, Bus
 from common.settings import SERVICE_PORTS, Settings
 from common.store import Store
 from common.store.embedded import free_port
+from tests.e2e.system import process_env
 from tests.support import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -41,21 +42,8 @@ class Devstack:
         self.runs = 0
 
     def env(self) -> dict[str, str]:
-        settings = self.settings
-        assert settings.mongodb_url is not None
-        return {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "AMQP_URL": settings.amqp_url.get_secret_value(),
-            "MONGODB_URL": settings.mongodb_url.get_secret_value(),
-            "MONGODB_DATABASE": settings.mongodb_database,
-            "BUS_PREFIX": settings.bus_prefix,
-            "DATA_DIR": str(settings.data_dir),
-            "LOG_FORMAT": "json",
-            "BUS_RETRY_DELAYS": "[0.5, 1, 2]",
-            "CRM_GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{self.ports['crm_gateway']}",
-            **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
-        }
+        # No SECRET_KEY: `make run` makes and keeps its own under DATA_DIR.
+        return process_env(self.settings, self.ports)
 
     @property
     def log_path(self) -> Path:
