@@ -90,6 +90,8 @@ def _decide(
         return "waiting", f"on {waiting}"
     if entity == "account":
         return "synced", "(an account feeds its contacts' QuickBooks customers)"
+    if link is None and (mirror.get("record") or {}).get("active") is False:
+        return "deleted", f"(inactive in {SIDE[system]} before it was ever synced)"
     if link is None:
         return "waiting", "on the matcher (seen, not decided yet)"
     return _from_link(system, entity, link)

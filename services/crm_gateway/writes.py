@@ -106,7 +106,8 @@ class Writes:
         external_id = envelope.external_id
         # Zoho keeps no inactive state for some modules; what changed with a
         # deactivation (a name, an address edited before it) is still written.
-        only_deactivates = set(command.fields) <= {"active"}
+        # (A create is never only a deactivation: it writes the whole record.)
+        only_deactivates = external_id is not None and set(command.fields) <= {"active"}
         if command.deactivate and spec.deactivate_field is None and only_deactivates:
             return [self._unsupported_deactivate(envelope, command, spec)]
         record = await self._record(envelope, spec, command)

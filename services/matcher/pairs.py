@@ -142,6 +142,11 @@ async def _identify(
         return Link(
             id=_link_id(ctx, kind, system, mirror), tenant=ctx.tenant, kind=kind, **ids
         )
+    if view.record.get("active") is False:
+        # Deleted (made inactive) before it was ever synced: there is nothing
+        # to bring over, and a create would only make a record to retire.
+        # Made active again, it is decided afresh.
+        return Step()
     return await _create(ctx, kind, system, mirror, view)
 
 

@@ -157,12 +157,16 @@ async def commit_link(
 
 async def _created(ctx: Context, link: Link, kind: str) -> Link:
     env = ctx.env
-    if env.external_id is None:
-        raise PermanentError(
-            f"written.{env.system}.{env.entity} for a create has no id"
-        )
-    clash = await ctx.repo.link_of(ctx.tenant, kind, env.system, env.external_id)
     source = OTHER[env.system]
+    if env.external_id is None:
+        # A gateway's defect, but a record of a person's waits on it: that
+        # record is failed (named, decided again on its next change).
+        reason = (
+            f"{env.system.upper()} answered the {env.entity} create without "
+            "the new record's id"
+        )
+        raise await _give_up(ctx, link, source, reason, create=True)
+    clash = await ctx.repo.link_of(ctx.tenant, kind, env.system, env.external_id)
     if clash is not None and clash.id != link.id:
         if clash.id_on(source) is not None:
             # The gateway found our match already there, paired with another

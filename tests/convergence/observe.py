@@ -95,7 +95,9 @@ class Seen:
         if self.entity == "invoice":
             return not (self.record or {}).get("voided")
         if self.entity == "estimate":
-            return self.raw.get("TxnStatus") != "Closed"
+            # The sync retires an estimate as Rejected (accounting data is
+            # never deleted); a Closed one is done with too.
+            return self.raw.get("TxnStatus") not in ("Rejected", "Closed")
         return self.raw.get("Active", True) is not False
 
 

@@ -80,6 +80,13 @@ async def test_each_state_of_a_record(
         "Duplicate Name Exists Error"
     )
 
+    retired = {"display_name": "Old Co", "email": "old@example.com", "active": False}
+    assert await h.send(h.change("qbo", "customer", "q9", retired, seq=1)) == []
+    assert await state("qbo", "customer", "q9") == (
+        "qbo customer q9 (Old Co <old@example.com>): deleted (inactive in "
+        "QuickBooks before it was ever synced)"
+    )
+
 
 async def test_a_record_its_gateway_could_not_read(
     bus: Bus, store: Store, settings: Settings, capsys: pytest.CaptureFixture[str]

@@ -176,3 +176,41 @@ async def test_a_record_decided_closes_its_dead_letters(harness: Harness) -> Non
     assert letters.closed == []  # refused: its letter stays open
     await h.send(h.change("crm", "contact", "c1", contact()))
     assert letters.closed == [(TENANT, "crm", "contact", "c1")]
+
+
+async def test_a_record_inactive_before_it_ever_synced_is_not_created(
+    any_harness: Harness,
+) -> None:
+    """Soak seed 142: a QBO customer deleted (made inactive) before the sync
+    could create its contact became a create of an inactive record, which
+    Zoho cannot hold. Nothing is made for it; made active again, it is
+    decided afresh."""
+    h = any_harness
+    gone = customer(active=False)
+    assert await h.send(h.change("qbo", "customer", "70", gone, seq=1)) == []
+    assert await h.repo.link_of(TENANT, "contact", "qbo", "70") is None
+
+    back = writes(
+        await h.send(h.change("qbo", "customer", "70", customer(active=True), seq=2)),
+        "write.crm.contact",
+    )
+    assert [w.external_id for w in back] == [None]
+
+
+async def test_a_create_answered_without_an_id_fails_its_named_record(
+    any_harness: Harness,
+) -> None:
+    """A gateway that reports a create done without the new record's id: the
+    record it was made from is failed, named, and decided again later."""
+    h = any_harness
+    [create] = writes(await h.send(h.change("qbo", "customer", "71", customer())))
+    answered = h.written(create).model_copy(update={"external_id": None})
+    error = await refused(h, answered)
+    assert "without the new record's id" in error.reason
+    label = "Ann Lee <ann@example.com>"
+    assert error.subject == Subject("qbo", "customer", "71", label)
+    mirror = await h.repo.mirror(TENANT, "qbo", "customer", "71")
+    assert mirror is not None
+    assert mirror.state == "failed"
+    again = writes(await h.send(h.change("qbo", "customer", "71", customer(), seq=2)))
+    assert [w.external_id for w in again] == [None]

@@ -433,6 +433,34 @@ async def test_a_deactivation_with_other_changes_still_writes_them(
     assert body["data"][0]["First_Name"] == "Ada"
 
 
+async def test_a_create_is_never_taken_for_a_deactivation_only(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    # Soak seed 142: a create of an inactive record (no fields listed: a
+    # create writes them all) was skipped as "deactivation only" and answered
+    # without an id.
+    await start_gateway()
+    await bus.publish(
+        write(
+            "contact",
+            {"first_name": "Ina", "last_name": "Active", "active": False},
+            "create-off",
+            deactivate=True,
+        )
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 1))
+    message, outcome = outcomes(tap)["create-off"]
+    assert outcome.ok
+    assert outcome.created
+    assert message.external_id is not None
+    _status, body = await zoho.api("GET", f"/Contacts/{message.external_id}")
+    assert body["data"][0]["Last_Name"] == "Active"
+
+
 async def test_a_company_change_takes_the_address_to_the_new_account(
     zoho: Sandbox,
     connected: Connections,
