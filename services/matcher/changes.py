@@ -138,7 +138,13 @@ async def _account_changed(ctx: Context, account: MirrorEntry) -> list[Envelope]
         if contact.record is None or contact.deleted:
             continue
         link = await ctx.repo.link_of(ctx.tenant, "contact", "crm", contact.external_id)
-        if link is None or not link.complete:
+        if link is None:
+            continue  # decided later, from the account as saved above
+        if not link.complete:
+            # Its create is in flight; the catch-up after it reads this
+            # account, unless it read the account before we saved it. Saving
+            # the link makes such a catch-up lose its commit and go again.
+            await ctx.repo.save_link(link)
             continue
         at = max(contact.updated_at, account.updated_at)
         newer = (

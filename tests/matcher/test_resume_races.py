@@ -284,3 +284,49 @@ async def test_concurrent_resumes_on_mongodb_write_each_document_once(
     for write in by_id.values():
         await deliver(one, h.written(write), sent)
     assert await one.repository.parked_of(TENANT, "crm") == []
+
+
+class AccountArrivesDuringCatchUp(InMemoryRepository):
+    """The contact's create is confirmed while its account's first change is
+    handled: the catch-up reads the account as missing, and the account's
+    handler runs (in full) right after that read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meanwhile: Envelope | None = None
+        self.harness: Harness | None = None
+
+    async def mirror(
+        self, tenant: str, system: str, entity: str, external_id: str
+    ) -> MirrorEntry | None:
+        found = await super().mirror(tenant, system, entity, external_id)
+        if entity == "account" and self.meanwhile is not None:
+            change, self.meanwhile = self.meanwhile, None
+            assert self.harness is not None
+            await self.harness.send(change)
+        return found
+
+
+async def test_an_account_read_while_its_contacts_create_completes_is_not_lost() -> (
+    None
+):
+    # Soak seed 160: the company of a Zoho contact never reached its new QBO
+    # customer: its account arrived while the create's catch-up ran, which
+    # had read the account as missing; the account's handler skipped the
+    # contact (create in flight). The later commit must lose and go again.
+    repo = AccountArrivesDuringCatchUp()
+    h = Harness(await bootstrap(repository=repo), repo)
+    repo.harness = h
+    record = {"first_name": "Ann", "last_name": "Lee", "email": "ann@acme.com"}
+    [create] = writes(
+        await h.send(h.change("crm", "contact", "c1", {**record, "account_id": "a1"})),
+        "write.qbo.customer",
+    )
+    assert "company_name" in command_of(create).record["not_carried"]
+    repo.meanwhile = h.change("crm", "account", "a1", {"name": "Acme Ltd"})
+    confirmed = h.written(create, "q1")
+    with pytest.raises(StaleWrite):
+        await h.send(confirmed)
+    again = writes(await h.send(confirmed), "write.qbo.customer")  # the retry
+    assert [command_of(w).record.get("company_name") for w in again] == ["Acme Ltd"]
+    assert await h.linked("contact", "crm", "c1") == "q1"
