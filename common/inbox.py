@@ -171,4 +171,4 @@ class Inbox:
 
 def _is_done(document: dict[str, Any]) -> bool:
     # Entries written before claims existed have no state: they are done.
-    return document.get("state", DONE) == DONE
+    return bool(document.get("state", DONE) == DONE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +19,62 @@ from pydantic import SecretStr
 from common.bus import Bus
 from common.settings import Settings
 from common.store import EmbeddedMongo, Store, open_store
+
+# Each test is in exactly one tier. `unit` means no I/O at all (`make
+# test-fast` runs only those); a parameter that brings I/O (the matcher on the
+# embedded store, say) puts that case in its I/O tier, whatever its module says.
+TIERS = ("unit", "integration", "sandbox", "e2e", "fault")
+IO_TIERS = frozenset(TIERS[1:])
+# Fixtures that reach RabbitMQ, the store, a sandbox or a service process.
+IO_FIXTURES = frozenset(
+    {"amqp_vhost", "amqp_url", "mongo_url", "settings", "store", "bus", "zoho", "qbo"}
+)
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    parents: dict[int, pytest.Item | pytest.Collector] = {}
+    for item in items:
+        # A tier set on a module or class becomes each test's own, so one
+        # test's tier can change without touching its neighbours'.
+        for node in list(item.iter_parents())[1:]:
+            parents[id(node)] = node
+            inherited = [m for m in node.own_markers if m.name in TIERS]
+            item.own_markers.extend(m for m in inherited if m not in item.own_markers)
+    for node in parents.values():
+        node.own_markers[:] = [m for m in node.own_markers if m.name not in TIERS]
+    problems: list[str] = []
+    for item in items:
+        names = {mark.name for mark in item.iter_markers()}
+        if not names & set(TIERS):
+            problems.append(f"{item.nodeid}: no tier (mark it one of {TIERS})")
+        if "unit" in names and names & IO_TIERS:
+            item.own_markers[:] = [m for m in item.own_markers if m.name != "unit"]
+            names.discard("unit")
+        reaching = sorted(IO_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if "unit" in names and reaching:
+            uses = ", ".join(reaching)
+            problems.append(f"{item.nodeid}: marked unit but uses {uses}")
+    if problems:
+        raise pytest.UsageError("test tiers:\n" + "\n".join(problems))
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_reach_nothing(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unit test that opens a connection or starts a process fails: the
+    tier promises no I/O, and this keeps the promise checked."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError(f"{request.node.nodeid} is a unit test: no I/O")
+
+    monkeypatch.setattr(socket.socket, "connect", refused)
+    monkeypatch.setattr(socket.socket, "connect_ex", refused)
+    monkeypatch.setattr(subprocess.Popen, "__init__", refused)
 
 
 def _rabbitmqctl(*args: str) -> None:

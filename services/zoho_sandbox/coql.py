@@ -64,7 +64,7 @@ def _matches(module: Module, node: Any, record: Record) -> bool:
     if have is None:
         return op == "!="
     if op in ("between", "not between"):
-        inside = wanted[0] <= have <= wanted[1]
+        inside = bool(wanted[0] <= have <= wanted[1])
         return inside == (op == "between")
     try:
         return bool(

@@ -173,9 +173,9 @@ def _predicate(field: Field, operator: str, raw: list[str]) -> Predicate:
         have = comparable(field, record.get(name))
         first = wanted[0]
         if operator == "equals":
-            return have == first
+            return bool(have == first)
         if operator == "not_equal":
-            return have != first
+            return bool(have != first)
         if operator == "in":
             return have in wanted
         if have is None:
@@ -183,13 +183,13 @@ def _predicate(field: Field, operator: str, raw: list[str]) -> Predicate:
         if operator == "starts_with":
             return isinstance(have, str) and have.startswith(str(first))
         if operator == "between":
-            return len(wanted) == 2 and wanted[0] <= have <= wanted[1]
+            return len(wanted) == 2 and bool(wanted[0] <= have <= wanted[1])
         checks = {
             "greater_than": have > first,
             "greater_equal": have >= first,
             "less_than": have < first,
             "less_equal": have <= first,
         }
-        return checks[operator]
+        return bool(checks[operator])
 
     return test

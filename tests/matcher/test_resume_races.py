@@ -307,6 +307,7 @@ class AccountArrivesDuringCatchUp(InMemoryRepository):
         return found
 
 
+@pytest.mark.unit
 async def test_an_account_read_while_its_contacts_create_completes_is_not_lost() -> (
     None
 ):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration  # runs git
 
 REPO = Path(__file__).resolve().parents[2]
 # A path climbing out of the tree to the team's folder beside it, spelled as

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration  # runs the console script
 
 SYNCCTL = Path(sys.executable).parent / "syncctl"
 

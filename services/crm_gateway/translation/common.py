@@ -93,5 +93,6 @@ def finish_body(body: dict[str, Any], existing_id: str | None) -> dict[str, Any]
     """A create body (no nulls) or an update: Zoho changes only the keys sent,
     and a null clears the field."""
     if existing_id is None:
-        return prune(body)
+        created: dict[str, Any] = prune(body)
+        return created
     return {"id": existing_id, **body}

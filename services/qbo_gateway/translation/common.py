@@ -58,7 +58,8 @@ def finish_body(
 ) -> dict[str, Any]:
     """A create body (no nulls) or a sparse update (a null clears the field)."""
     if existing_id is None:
-        return prune(body)
+        created: dict[str, Any] = prune(body)
+        return created
     if sync_token is None:
         raise ValueError(f"{entity} {existing_id}: an update needs the SyncToken")
     return {"Id": existing_id, "SyncToken": str(sync_token), "sparse": True, **body}
