@@ -37,7 +37,8 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy common services
+	$(VENV)/bin/mypy --strict common services
+	$(VENV)/bin/mypy tests bench
 
 bench: $(STAMP)
 	$(PY) -m bench

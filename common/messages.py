@@ -128,6 +128,7 @@ class WriteCommand(BaseModel):
     idempotency_key: str = Field(min_length=1, max_length=50)
     fields: tuple[str, ...] = ()
     match_key: str | None = None  # re-checked against the live API before a create
+    alt_match_key: str | None = None  # re-checked when match_key finds nothing
     base_sequence: int | None = None  # the SyncToken the matcher last saw
     markers: dict[str, str | None] = Field(default_factory=dict)  # CRM status fields
     deactivate: bool = False

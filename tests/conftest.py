@@ -11,6 +11,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -34,7 +35,7 @@ IO_FIXTURES = frozenset(
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    parents: dict[int, pytest.Item | pytest.Collector] = {}
+    parents: dict[int, Any] = {}  # id → node (pytest.Item or a collector)
     for item in items:
         # A tier set on a module or class becomes each test's own, so one
         # test's tier can change without touching its neighbours'.

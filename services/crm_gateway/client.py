@@ -22,6 +22,7 @@ API = "/crm/v8"
 MAX_IDS = 100
 MAX_WRITE = 100
 PER_PAGE = 200
+MAX_IN_VALUES = 100  # values of one `in` condition
 HEAVY_WRITE = 10  # Zoho's sub-concurrency applies to writes of more records
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5, sock_read=25)
 
@@ -43,6 +44,8 @@ class Page:
 
 
 def _escape(value: str) -> str:
+    """A criteria value: Zoho reads ``(``, ``)`` and ``,`` as syntax unless
+    backslash-escaped; quotes and apostrophes need nothing."""
     for char in ("\\", "(", ")", ","):
         value = value.replace(char, "\\" + char)
     return value

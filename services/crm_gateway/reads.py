@@ -59,7 +59,7 @@ class Reads:
     def translate(
         self, spec: ModuleSpec, data: dict[str, Any], field_map: FieldMap | None = None
     ) -> tuple[CanonicalRecord, Version]:
-        return spec.from_zoho()(data, field_map)
+        return spec.read(data, field_map)
 
     def change(
         self,

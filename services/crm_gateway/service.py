@@ -1,5 +1,9 @@
 """Composition root of the crm-gateway: the only code that talks to Zoho CRM.
 
+``make_gateway`` builds the collaborators, ``Gateway`` holds them (a test can
+build one with its own), ``register`` is the handler table, and
+``build(context)`` is what the runtime calls.
+
 Limits come from ``ZOHO_REQUESTS_PER_MINUTE`` and ``ZOHO_CONCURRENCY`` (per
 process; with N replicas give each 1/N of the org's limit);
 ``CRM_GATEWAY_PUBLIC_URL`` is where Zoho can reach ``/webhooks/zoho``.
@@ -63,8 +67,10 @@ def zoho_limits(settings: Settings) -> LimitSpec:
     )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Gateway:
+    """Everything the crm-gateway is made of, exposed for tests."""
+
     connections: Connections
     tokens: TokenManager
     limits: RateLimits
@@ -72,6 +78,7 @@ class Gateway:
     reads: Reads
     writes: Writes
     channels: Channels
+    lookups: ZohoLookups
     parked: ParkedWork
     oauth: ZohoOAuth
     authorisations: Authorisations
@@ -139,6 +146,7 @@ def make_gateway(
             leases,
             notify_url or public.rstrip("/") + webhooks.PATH,
         ),
+        lookups=ZohoLookups(client),
         parked=ParkedWork(store),
         oauth=oauth,
         authorisations=Authorisations(store, cipher),
@@ -188,10 +196,7 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
     )
     context.background.append(gateway.channels.run)
     answer = responder(
-        "crm",
-        gateway.connections,
-        ZohoLookups(gateway.client).label,
-        gateway.connected,
+        "crm", gateway.connections, gateway.lookups.label, gateway.connected
     )
     requests = RequestServer(context.bus, SERVICE, "crm", answer)
     context.on_start.append(requests.start)

@@ -1,8 +1,9 @@
 """``write.crm.<entity>`` → batched Zoho writes → ``written.crm.<entity>``.
 
 Commands are gathered per tenant and entity into calls of up to 100 records
-(a short linger). Creates re-check their match key against the live API
-first, one search per batch, so a stale mirror never creates a duplicate.
+(a short linger). Creates re-check the command's match key (then its
+alternative key) against the live API first, a few searches per batch, so a
+stale mirror never creates a duplicate; rows compare by ``common.matchkeys``.
 Each record gets its own outcome: one bad record in a batch fails alone.
 
 Deactivation: Zoho has an inactive state for Products only
@@ -20,7 +21,7 @@ date, which Quotes do not have) makes no API call.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,16 @@ from common.entities import RECORD_TYPE
 from common.errors import PermanentError, RetriableError
 from common.gateway.batcher import Batcher
 from common.hashing import content_hash
+from common.matchkeys import KeyCheck, key_checks, key_field, name_key
 from common.messages import Envelope, Version, WriteCommand, WriteOutcome
 from common.records import Address, CanonicalRecord, Organization, Party
-from services.crm_gateway.client import MAX_WRITE, ZohoClient, criteria_in, parse_time
+from services.crm_gateway.client import (
+    MAX_IN_VALUES,
+    MAX_WRITE,
+    ZohoClient,
+    criteria_in,
+    parse_time,
+)
 from services.crm_gateway.errors import record_verdict
 from services.crm_gateway.fieldmaps import FieldMaps
 from services.crm_gateway.modules import MODULES, ModuleSpec, spec_of
@@ -64,8 +72,29 @@ class Job:
         return content_hash(self.record) if self.record is not None else None
 
 
-def normalised(value: Any) -> str:
-    return " ".join(str(value).split()).lower()
+def key_criteria(
+    checks: Sequence[KeyCheck], spellings: Iterable[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """(field, criteria) searches that find every row holding one of the
+    keys as written by the rule or as the record spells it (``spellings``:
+    field, text); Zoho compares text case-insensitively, and each row found
+    is confirmed by the rule after. Exact values, not prefixes: a search
+    stops at 2,000 rows, and a common first word would pass that (a row
+    past it missed is a duplicate made). A Zoho value spaced otherwise than
+    both is missed: search has no whitespace-blind compare."""
+    wanted: defaultdict[str, set[str]] = defaultdict(set)
+    for check in checks:
+        wanted[check.field].add(check.key)
+    for field, text in spellings:
+        if field in wanted and text.strip():
+            wanted[field].add(text.strip())
+    searches = []
+    for field, values in wanted.items():
+        ordered = sorted(values)
+        for start in range(0, len(ordered), MAX_IN_VALUES):
+            chunk = ordered[start : start + MAX_IN_VALUES]
+            searches.append((field, criteria_in(field, chunk)))
+    return searches
 
 
 def marker_values(spec: ModuleSpec, markers: dict[str, str | None]) -> dict[str, Any]:
@@ -155,7 +184,7 @@ class Writes:
         if external_id and fields and isinstance(record, Party) and record.account_id:
             fields = (*fields, "account_id")
         try:
-            body = spec.to_zoho()(
+            body = spec.write(
                 record, fields=fields, existing_id=external_id, field_map=field_map
             )
         except ValueError as exc:
@@ -183,12 +212,13 @@ class Writes:
         known = party.billing_address if party.carries("billing_address") else None
         address = party.billing_address if "billing_address" in carried else known
         account_id, created = party.account_id, False
-        if account_id is None and company:
-            cache_key = (tenant, normalised(company))
+        company_key = name_key(company)
+        if account_id is None and company_key:
+            cache_key = (tenant, company_key)
             account_id = self._accounts.get(cache_key)
             if account_id is None:
                 account_id, created = await self._find_or_create_account(
-                    tenant, company, address
+                    tenant, company, company_key, address
                 )
             if account_id is not None:
                 self._accounts[cache_key] = account_id
@@ -211,16 +241,16 @@ class Writes:
         )
 
     async def _find_or_create_account(
-        self, tenant: str, company: str, address: Address | None
+        self, tenant: str, company: str, company_key: str, address: Address | None
     ) -> tuple[str | None, bool]:
         """(account id, created now)."""
-        accounts = MODULES["account"].module
-        rows = await self.client.search(
-            tenant, accounts, criteria=criteria_in("Account_Name", [company])
-        )
-        hits = [
-            r for r in rows if normalised(r.get("Account_Name")) == normalised(company)
-        ]
+        spec = MODULES["account"]
+        accounts = spec.module
+        field = key_field(spec.match_fields, "name")
+        assert field is not None  # accounts are matched by name
+        check = KeyCheck(field, "name", company_key)
+        rows = await self._rows_holding(tenant, accounts, [check], [(field, company)])
+        hits = [r for r in rows if check.held_by(r.get(field))]
         if len(hits) == 1:
             return str(hits[0]["id"]), False
         if hits:
@@ -354,10 +384,10 @@ class Writes:
         results: list[Envelope | BaseException | None] = [None] * len(jobs)
         found = await self._live_matches(tenant, spec, jobs)
         inserting: list[int] = []
-        claimed: set[str] = set()
+        claimed: set[tuple[str, str]] = set()
         for index, job in enumerate(jobs):
-            match = self._match_value(spec, job)
-            hits = found.get(match, []) if match else []
+            checked, hits = found[index]
+            match = checked[-1].key if checked else None
             if len(hits) == 1:
                 results[index] = self._linked(job, hits[0])
             elif hits:
@@ -367,14 +397,13 @@ class Writes:
                     f"ambiguous: {len(hits)} {spec.module} already match "
                     f"{match!r} ({ids}); link one by hand",
                 )
-            elif match and match in claimed:
+            elif any((c.field, c.key) in claimed for c in checked):
                 # Created by the other command in this batch; the retry links it.
                 results[index] = RetriableError(
                     f"another create of {match!r} is in the same batch"
                 )
             else:
-                if match:
-                    claimed.add(match)
+                claimed.update((c.field, c.key) for c in checked)
                 inserting.append(index)
         if inserting:
             items = await self.client.insert(
@@ -384,41 +413,62 @@ class Writes:
                 results[index] = self._result(spec, jobs[index], item, created=True)
         return [r if r is not None else RuntimeError("no result") for r in results]
 
-    def _match_value(self, spec: ModuleSpec, job: Job) -> str | None:
-        """``field:value`` of the first match field the record has."""
-        if job.record is None:
-            return None
-        for api_field, canonical in spec.match_fields:
-            value = getattr(job.record, canonical, None)
-            if isinstance(value, str) and value.strip():
-                return f"{api_field}:{normalised(value)}"
-        return None
-
     async def _live_matches(
         self, tenant: str, spec: ModuleSpec, jobs: Sequence[Job]
-    ) -> dict[str, list[dict[str, Any]]]:
-        """One search per match field for the whole batch (``in``, ≤ 100 values)."""
-        wanted: defaultdict[str, dict[str, str]] = defaultdict(dict)
-        for job in jobs:
-            match = self._match_value(spec, job)
-            if match:
-                api_field, _, value = match.partition(":")
-                canonical = dict(spec.match_fields)[api_field]
-                raw = str(getattr(job.record, canonical)).strip()
-                wanted[api_field][value] = raw
-        found: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
-        for api_field, values in wanted.items():
-            rows = await self.client.search(
-                tenant,
-                spec.module,
-                criteria=criteria_in(api_field, list(values.values())),
-                fields=(api_field, "Modified_Time"),
+    ) -> list[tuple[list[KeyCheck], list[dict[str, Any]]]]:
+        """Per job: the keys looked for and the rows that hold the last one.
+        The match keys of the whole batch first, then the alternative keys of
+        the jobs their match key did not find (a vendor without email: its
+        name); a handful of searches per batch, not one per job."""
+        checks = [
+            key_checks(
+                "crm",
+                spec.entity,
+                spec.match_fields,
+                job.command.match_key,
+                job.command.alt_match_key,
             )
-            for row in rows:
-                value = normalised(row.get(api_field) or "")
-                if value in values:  # search "equals" may behave like contains
-                    found[f"{api_field}:{value}"].append(row)
-        return found
+            for job in jobs
+        ]
+        checked: list[list[KeyCheck]] = [[] for _ in jobs]
+        hits: list[list[dict[str, Any]]] = [[] for _ in jobs]
+        for turn in range(2):
+            asking = {
+                index: keys[turn]
+                for index, keys in enumerate(checks)
+                if len(keys) > turn and not hits[index]
+            }
+            if not asking:
+                break
+            spellings = [
+                (check.field, str(getattr(jobs[index].record, check.kind, "") or ""))
+                for index, check in asking.items()
+            ]
+            rows = await self._rows_holding(
+                tenant, spec.module, asking.values(), spellings
+            )
+            for index, check in asking.items():
+                checked[index].append(check)
+                hits[index] = [r for r in rows if check.held_by(r.get(check.field))]
+        return list(zip(checked, hits, strict=True))
+
+    async def _rows_holding(
+        self,
+        tenant: str,
+        module: str,
+        checks: Iterable[KeyCheck],
+        spellings: Iterable[tuple[str, str]] = (),
+    ) -> list[dict[str, Any]]:
+        """Every row that may hold one of the keys (search ``equals`` may
+        also behave like contains): the caller confirms each by the rule."""
+        rows: dict[str, dict[str, Any]] = {}
+        for field, criteria in key_criteria(list(checks), spellings):
+            for row in await self.client.search(
+                tenant, module, criteria=criteria, fields=(field, "Modified_Time")
+            ):
+                # One row can answer two searches, each with its own fields.
+                rows.setdefault(str(row.get("id")), {}).update(row)
+        return list(rows.values())
 
     def _linked(self, job: Job, row: dict[str, Any]) -> Envelope:
         modified = row.get("Modified_Time")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from common.errors import PermanentError
+from common.matchkeys import match_keys
 from common.messages import Envelope
 from services.matcher.context import DOCUMENTS, Context, commit, kind_of
 from services.matcher.deletes import on_deleted, on_voided
 from services.matcher.failures import refuse
 from services.matcher.markers import FETCH_PRODUCT_DETAILS
-from services.matcher.matchkeys import match_keys
 from services.matcher.model import MirrorEntry, version_key
 from services.matcher.outcomes import TO_DECIDE_AGAIN
 from services.matcher.pairs import sync_pair

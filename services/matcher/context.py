@@ -129,6 +129,17 @@ def replay(outbox: Outbox) -> list[Envelope]:
     return [Envelope.model_validate(json.loads(m)) for m in outbox.messages]
 
 
+def redelivery(ctx: Context, link: Link | None) -> list[Envelope] | None:
+    """The messages ``link``'s outbox holds when ``ctx``'s input is the one
+    that stored them (a redelivery: the bus publishes before it acks, so a
+    crash in between sends the input again), else None. A redelivered input
+    is not decided again: the same messages go out, verbatim (the handler
+    may still finish what came after, such as resuming parked documents)."""
+    if link is None or link.outbox is None or link.outbox.event != ctx.event:
+        return None
+    return replay(link.outbox)
+
+
 async def commit(ctx: Context, step: Step) -> list[Envelope]:
     """Save the step's link (its messages kept as the outbox), then its audit."""
     if step.replayed:

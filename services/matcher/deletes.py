@@ -12,7 +12,7 @@ from services.matcher.context import (
     OTHER,
     Context,
     entity_on,
-    replay,
+    redelivery,
 )
 from services.matcher.fields import carrying
 from services.matcher.markers import unsynced_markers
@@ -42,8 +42,9 @@ async def on_deleted(
     if kind == "account":
         return []
     link = await ctx.repo.link_of(ctx.tenant, kind, env.system, env.external_id)
-    if link is not None and link.outbox is not None and link.outbox.event == ctx.event:
-        return replay(link.outbox)
+    again = redelivery(ctx, link)
+    if again is not None:
+        return again
     if link is None or not link.complete or link.state in ("deleted", "voided"):
         return []
     if env.system == "qbo" and kind in DOCUMENTS:
@@ -53,8 +54,9 @@ async def on_deleted(
 
 async def on_voided(ctx: Context, kind: str, mirror: MirrorEntry) -> list[Envelope]:
     link = await ctx.repo.link_of(ctx.tenant, kind, "qbo", mirror.external_id)
-    if link is not None and link.outbox is not None and link.outbox.event == ctx.event:
-        return replay(link.outbox)
+    again = redelivery(ctx, link)
+    if again is not None:
+        return again
     if link is None or not link.complete or link.state in ("deleted", "voided"):
         return []
     return await _crm_status(ctx, link, "voided")

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from common.hashing import content_hash
+from common.matchkeys import email_key
 from services.matcher.connection import FieldMapping
 
 PERSON = ("first_name", "last_name", "email", "phone", "mobile")
@@ -138,7 +139,7 @@ def normalise(name: str, value: Any) -> Any:
     if name in MONEY:
         return _money(value)
     if name == "email" and isinstance(value, str):
-        return value.strip().lower() or None  # emails compare case-insensitively
+        return email_key(value)  # emails compare as the match key does
     return _clean(value)
 
 

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from common.entities import RECORD_TYPE
 from common.errors import PermanentError
+from common.matchkeys import match_keys, name_key
 from common.messages import Envelope, WriteCommand
 from services.matcher.context import DOCUMENTS, Context, entity_on
 from services.matcher.fields import (
@@ -18,7 +19,6 @@ from services.matcher.fields import (
     unproject,
 )
 from services.matcher.markers import synced_markers
-from services.matcher.matchkeys import match_keys, name_key
 from services.matcher.model import Link, MirrorEntry
 from services.matcher.references import dependencies, translate
 from services.matcher.views import dependency_links
@@ -63,11 +63,15 @@ async def build_write(
     markers: dict[str, str | None] = {}
     if target == "crm" and link.qbo_id is not None:
         markers = synced_markers(kind, link.qbo_id, ctx.settings)
+    # A create is re-checked live by its key, then by the alternative one
+    # (a vendor without email is found by name).
+    primary, alternative = match_keys(kind, record) if create else (None, None)
     command = WriteCommand(
         record=record,
         idempotency_key=key,
         fields=() if create or full else paths_of(changed, target, specs),
-        match_key=match_keys(kind, record)[0] if create else None,
+        match_key=primary,
+        alt_match_key=alternative,
         base_sequence=current.version.sequence if current and current.version else None,
         markers=markers,
         deactivate=values.get("active") is False and "active" in changed,

@@ -13,7 +13,7 @@ from services.matcher.context import (
     commit,
     entity_on,
     kind_of,
-    replay,
+    redelivery,
 )
 from services.matcher.deletes import deletion_writes
 from services.matcher.failures import fail, refuse, settled
@@ -37,8 +37,9 @@ async def on_written(ctx: Context) -> list[Envelope]:
         return await _refused_again(ctx, kind, outcome)
     if link is None:
         return await _applied_already(ctx, kind)
-    if link.outbox is not None and link.outbox.event == ctx.event:
-        return await _again(ctx, link, kind)
+    again = redelivery(ctx, link)
+    if again is not None:
+        return await _again(ctx, link, kind, again)
     pending = link.pending[env.system]
     rest = {s: p for s, p in link.pending.items() if s != env.system}
     if not outcome.ok:
@@ -136,17 +137,20 @@ async def _applied_already(ctx: Context, kind: str) -> list[Envelope]:
     link = await ctx.repo.link_of(ctx.tenant, kind, env.system, env.external_id)
     if link is None:
         return []
-    if link.outbox is not None and link.outbox.event == ctx.event:
-        return await _again(ctx, link, kind)
+    again = redelivery(ctx, link)
+    if again is not None:
+        return await _again(ctx, link, kind, again)
     return await resume_parked(ctx, link)  # idempotent; cheap when none wait
 
 
-async def _again(ctx: Context, link: Link, kind: str) -> list[Envelope]:
-    """The redelivery of the message that last committed ``link``."""
-    assert link.outbox is not None
+async def _again(
+    ctx: Context, link: Link, kind: str, replayed: list[Envelope]
+) -> list[Envelope]:
+    """The redelivery of the message that last committed ``link``: what it
+    sent (``replayed``), and what came after its commit done again."""
     if kind in DOCUMENTS and link.complete:
         await _unpark_document(ctx, link)
-    return replay(link.outbox) + await resume_parked(ctx, link)
+    return replayed + await resume_parked(ctx, link)
 
 
 async def commit_link(

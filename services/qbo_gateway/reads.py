@@ -114,7 +114,7 @@ class QboReads:
                 version=version,
                 source=source,
             )
-        record, version = entity.from_api(row, field_map)
+        record, version = entity.read(row, field_map)
         return self._change(
             parent,
             entity,

@@ -1,16 +1,21 @@
-"""Composition root of the qbo-gateway: the only code that talks to QBO."""
+"""Composition root of the qbo-gateway: the only code that talks to QBO.
+
+``make_gateway`` builds the collaborators, ``QboGateway`` holds them (a test
+can build one with its own), ``register`` is the handler table, and
+``build(context)`` is what the runtime calls.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 import aiohttp
 import structlog
 
-from common.bus import QUEUES
+from common.bus import QUEUES, Bus, DeadLetters
 from common.bus.requests import RequestServer
 from common.connections import CONNECTION_INDEXES, Connections
 from common.crypto import TokenCipher
@@ -23,8 +28,9 @@ from common.gateway.limits import LimitSpec, RateLimits
 from common.gateway.parking import PARKED_WORK_INDEXES, ParkedWork
 from common.gateway.refusals import Refusals
 from common.gateway.tokens import TokenManager
-from common.messages import Envelope
 from common.runtime import ServiceContext
+from common.settings import Settings
+from common.store import Store
 from services.qbo_gateway import oauth
 from services.qbo_gateway.client import QboClient
 from services.qbo_gateway.connect import QboConnect
@@ -37,106 +43,139 @@ from services.qbo_gateway.writes import QboWrites
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[Envelope], Awaitable[Sequence[Envelope]]]
+SERVICE = "qbo_gateway"
 
 
-async def build(context: ServiceContext) -> QboGateway:
-    gateway = QboGateway(context)
-    await gateway.start()
-    return gateway
+def qbo_limits(settings: Settings) -> LimitSpec:
+    """Intuit's limits per realm: requests a minute, calls at a time, and
+    batch calls a minute (counted apart)."""
+    return LimitSpec(
+        per_minute=settings.qbo_requests_per_minute,
+        concurrent=settings.qbo_concurrency,
+        batch_per_minute=settings.qbo_batch_per_minute,
+    )
 
 
+@dataclass(kw_only=True)
 class QboGateway:
     """Everything the qbo-gateway is made of, exposed for tests."""
 
-    def __init__(self, context: ServiceContext) -> None:
-        settings = context.settings
-        self.context = context
-        self.connections = Connections(
-            context.store,
-            TokenCipher(settings.secret_key, settings.secret_key_previous),
-        )
-        self.session = aiohttp.ClientSession()
-        owner = (
-            f"qbo_gateway:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        )
-        self.tokens = TokenManager(
-            self.connections,
-            Leases(context.store, owner),
-            "qbo",
-            oauth.refresher(self.session),
-        )
-        self.limits = RateLimits(
-            LimitSpec(
-                per_minute=settings.qbo_requests_per_minute,
-                concurrent=settings.qbo_concurrency,
-                batch_per_minute=settings.qbo_batch_per_minute,
-            )
-        )
-        caller = ApiCaller(
-            self.tokens,
-            self.limits,
-            classify,
-            RetryPolicy(throttle_default=settings.qbo_throttle_pause),
-        )
-        self.client = QboClient(self.session, caller, self.tokens)
-        self.parked = ParkedWork(context.store)
-        self.cursors = Cursors(context.store)
-        self.reads = QboReads(
-            self.client,
-            context.bus,
-            self.cursors,
-            self.connections,
-            Refusals(context.dead_letters, "qbo_gateway.tasks"),
-            ReadSettings(backfill_page_size=settings.backfill_page_size),
-        )
-        self.writes = QboWrites(
-            self.client,
-            self.connections,
-            self.parked,
-            linger=settings.write_linger_seconds,
-            claims=CreateClaims(context.store.db),
-        )
-        self.webhook = QboWebhook(self.connections, context.bus)
-        self.connect = QboConnect(
-            settings,
-            context.store,
-            self.connections,
-            self.parked,
-            context.bus,
-            self.session,
-        )
-
-    async def start(self) -> None:
-        context = self.context
-        await context.store.ensure_indexes(
-            [*CONNECTION_INDEXES, *CURSOR_INDEXES, *PARKED_WORK_INDEXES]
-        )
-        context.on_stop.append(self.session.close)
-        context.http.router.add_post("/webhooks/qbo", self.webhook.receive)
-        context.http.router.add_get("/oauth/qbo/start", self.connect.start)
-        context.http.router.add_get("/oauth/qbo/callback", self.connect.callback)
-        writes, tasks, backfill = QUEUES["qbo_gateway"]
-        context.consume(writes, parking(self.parked, self.writes.handle), prefetch=64)
-        context.consume(
-            tasks,
-            parking(
-                self.parked,
-                by_kind(
-                    "qbo-gateway", {"fetch": self.reads.fetch, "poll": self.reads.poll}
-                ),
-            ),
-            prefetch=8,
-        )
-        context.consume(backfill, parking(self.parked, self.reads.backfill), prefetch=1)
-        answer = responder(
-            "qbo", self.connections, QboLookups(self.client).label, self.connected
-        )
-        requests = RequestServer(context.bus, "qbo_gateway", "qbo", answer)
-        context.on_start.append(requests.start)
-        context.on_stop.append(requests.stop)
+    connections: Connections
+    session: aiohttp.ClientSession
+    tokens: TokenManager
+    limits: RateLimits
+    client: QboClient
+    parked: ParkedWork
+    cursors: Cursors
+    reads: QboReads
+    writes: QboWrites
+    webhook: QboWebhook
+    connect: QboConnect
+    lookups: QboLookups
+    bus: Bus
 
     async def connected(self, tenant: str) -> None:
         """A connection saved by an operator command: run its parked work."""
-        resumed = await self.parked.resume(tenant, "qbo", self.context.bus)
+        resumed = await self.parked.resume(tenant, "qbo", self.bus)
         log.info("parked_work_resumed", tenant=tenant, count=resumed)
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+def make_gateway(
+    settings: Settings,
+    store: Store,
+    bus: Bus,
+    *,
+    limits: LimitSpec | None = None,
+    policy: RetryPolicy | None = None,
+    owner: str | None = None,
+) -> QboGateway:
+    """The collaborators, each built once; ``limits``, ``policy`` and
+    ``owner`` (of the token-refresh lease) replace the settings' own."""
+    connections = Connections(
+        store, TokenCipher(settings.secret_key, settings.secret_key_previous)
+    )
+    session = aiohttp.ClientSession()  # each call sets its own timeout
+    owner = (
+        owner
+        or f"{SERVICE}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    )
+    tokens = TokenManager(
+        connections, Leases(store, owner), "qbo", oauth.refresher(session)
+    )
+    rate_limits = RateLimits(limits or qbo_limits(settings))
+    caller = ApiCaller(
+        tokens,
+        rate_limits,
+        classify,
+        policy or RetryPolicy(throttle_default=settings.qbo_throttle_pause),
+    )
+    client = QboClient(session, caller, tokens)
+    parked = ParkedWork(store)
+    cursors = Cursors(store)
+    return QboGateway(
+        connections=connections,
+        session=session,
+        tokens=tokens,
+        limits=rate_limits,
+        client=client,
+        parked=parked,
+        cursors=cursors,
+        reads=QboReads(
+            client,
+            bus,
+            cursors,
+            connections,
+            Refusals(DeadLetters(store, bus), "qbo_gateway.tasks"),
+            ReadSettings(backfill_page_size=settings.backfill_page_size),
+        ),
+        writes=QboWrites(
+            client,
+            connections,
+            parked,
+            linger=settings.write_linger_seconds,
+            claims=CreateClaims(store.db),
+        ),
+        webhook=QboWebhook(connections, bus),
+        connect=QboConnect(settings, store, connections, parked, bus, session),
+        lookups=QboLookups(client),
+        bus=bus,
+    )
+
+
+def register(context: ServiceContext, gateway: QboGateway) -> None:
+    """Consumers, routes and the operator's requests: the handler table."""
+    router = context.http.router
+    router.add_post("/webhooks/qbo", gateway.webhook.receive)
+    router.add_get("/oauth/qbo/start", gateway.connect.start)
+    router.add_get("/oauth/qbo/callback", gateway.connect.callback)
+    park = gateway.parked
+    reads = gateway.reads
+    writes, tasks, backfill = QUEUES[SERVICE]
+    context.consume(writes, parking(park, gateway.writes.handle), prefetch=64)
+    context.consume(
+        tasks,
+        parking(
+            park, by_kind("qbo-gateway", {"fetch": reads.fetch, "poll": reads.poll})
+        ),
+        prefetch=8,
+    )
+    context.consume(backfill, parking(park, reads.backfill), prefetch=1)
+    answer = responder(
+        "qbo", gateway.connections, gateway.lookups.label, gateway.connected
+    )
+    requests = RequestServer(context.bus, SERVICE, "qbo", answer)
+    context.on_start.append(requests.start)
+    context.on_stop.append(requests.stop)
+    context.on_stop.append(gateway.close)
+
+
+async def build(context: ServiceContext) -> QboGateway:
+    await context.store.ensure_indexes(
+        [*CONNECTION_INDEXES, *CURSOR_INDEXES, *PARKED_WORK_INDEXES]
+    )
+    gateway = make_gateway(context.settings, context.store, context.bus)
+    register(context, gateway)
+    return gateway

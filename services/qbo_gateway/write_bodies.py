@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from common.entities import RECORD_TYPE
+from common.matchkeys import KeyCheck
 from common.messages import WriteCommand
-from common.records import CanonicalRecord, Party, Product, SalesDocument, Vendor
+from common.records import CanonicalRecord, Product, SalesDocument
 from common.translation.fieldmap import FieldMap
 from services.qbo_gateway.catalog import QboEntity
-from services.qbo_gateway.client import quote
-from services.qbo_gateway.translation import customers, documents, items, vendors
+from services.qbo_gateway.client import MAX_RESULTS, quote
 
 
 @dataclass(frozen=True)
@@ -33,26 +34,27 @@ def build_body(
     sync_token: str | int | None,
     context: WriteContext,
 ) -> dict[str, Any]:
-    fields = tuple(command.fields) if existing_id else ()
-    common: dict[str, Any] = {
-        "fields": fields,
-        "existing_id": existing_id,
-        "sync_token": sync_token,
-        "field_map": context.field_map,
-    }
-    if isinstance(record, Party):
-        return customers.customer_to_qbo(record, **common)
+    # The writer is the entity's: a record of another kind would fail in it
+    # with a less telling error.
+    if not isinstance(record, RECORD_TYPE[("qbo", entity.bus)]):
+        raise ValueError(f"a {type(record).__name__} is not a QBO {entity.api}")
+    return entity.write(
+        record,
+        fields=tuple(command.fields) if existing_id else (),
+        existing_id=existing_id,
+        sync_token=sync_token,
+        field_map=context.field_map,
+        **_writer_extras(record, context),
+    )
+
+
+def _writer_extras(record: CanonicalRecord, context: WriteContext) -> dict[str, Any]:
+    """The arguments only some writers take (see ``catalog.QboWriter``)."""
     if isinstance(record, Product):
-        return items.item_to_qbo(
-            record, income_account_id=context.income_account_id, **common
-        )
-    if isinstance(record, Vendor):
-        return vendors.vendor_to_qbo(record, **common)
+        return {"income_account_id": context.income_account_id}
     if isinstance(record, SalesDocument):
-        return documents.document_to_qbo(
-            record, tax_codes=context.tax_codes, us_tax=context.us_tax, **common
-        )
-    raise ValueError(f"qbo-gateway cannot write a {type(record).__name__}")
+        return {"tax_codes": context.tax_codes, "us_tax": context.us_tax}
+    return {}
 
 
 def deactivation_body(
@@ -72,43 +74,28 @@ def deactivation_body(
     return {**base, "TxnStatus": "Rejected"}, None
 
 
-def match_query(
-    entity: QboEntity, record: CanonicalRecord, match_key: str
-) -> str | None:
-    """The live query that finds an existing record with the same match key."""
-    key = match_key.strip()
-    if not key:
-        return None
-    inactive_too = " AND Active IN (true, false)"
-    if isinstance(record, Party):
-        where = f"PrimaryEmailAddr = {quote(key)}"
-        return f"SELECT * FROM Customer WHERE {where}{inactive_too}"
-    if isinstance(record, Product):
-        return f"SELECT * FROM Item WHERE Name = {quote(key)}{inactive_too}"
-    if isinstance(record, Vendor):
-        field = "PrimaryEmailAddr" if "@" in key else "DisplayName"
-        return f"SELECT * FROM Vendor WHERE {field} = {quote(key)}{inactive_too}"
-    if isinstance(record, SalesDocument):
-        return f"SELECT * FROM {entity.api} WHERE DocNumber = {quote(key)}"
-    return None
-
-
-def same_key(entity: QboEntity, row: dict[str, Any], match_key: str) -> bool:
-    """Query matching is case-insensitive and LIKE-ish; confirm exactly."""
-    key = match_key.strip().casefold()
-    if entity.api == "Customer":
-        value = (row.get("PrimaryEmailAddr") or {}).get("Address", "")
-    elif entity.api == "Item":
-        value = row.get("Name", "")
-    elif entity.api == "Vendor":
-        value = (
-            (row.get("PrimaryEmailAddr") or {}).get("Address", "")
-            if "@" in key
-            else row.get("DisplayName", "")
-        )
+def match_query(entity: QboEntity, check: KeyCheck) -> str:
+    """The live query for the rows that may hold a key; ``holds_key``
+    confirms each. QBO compares case-insensitively and trims names but keeps
+    their inner spaces as typed: a name of several words is asked with LIKE
+    (``%`` between the words) so every spacing of it is found."""
+    words = check.key.split()
+    if check.kind == "name" and len(words) > 1:
+        where = f"{check.field} LIKE {quote('%'.join(words))}"
     else:
-        value = row.get("DocNumber", "")
-    return str(value).strip().casefold() == key
+        where = f"{check.field} = {quote(check.key)}"
+    return (
+        f"SELECT * FROM {entity.api} WHERE {where}{entity.active_clause()} "
+        f"MAXRESULTS {MAX_RESULTS}"
+    )
+
+
+def holds_key(row: dict[str, Any], check: KeyCheck) -> bool:
+    """Whether a live row holds the key, by the common rule."""
+    value = row.get(check.field)
+    if isinstance(value, dict):  # PrimaryEmailAddr: {"Address": ...}
+        value = value.get("Address")
+    return check.held_by(value)
 
 
 def disambiguated_name(body: dict[str, Any], attempt: int) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from common.gateway.calls import ApiNotFound, ApiPermanentError
 from common.gateway.parking import ParkedWork
 from common.gateway.tokens import NeedsReauthorization
 from common.hashing import content_hash
+from common.matchkeys import KeyCheck, key_checks
 from common.messages import Envelope, WriteCommand, WriteOutcome
 from common.translation.fieldmap import FieldMap
 from services.qbo_gateway.catalog import ENTITIES, QboEntity
@@ -45,8 +46,8 @@ from services.qbo_gateway.write_bodies import (
     build_body,
     deactivation_body,
     disambiguated_name,
+    holds_key,
     match_query,
-    same_key,
 )
 
 log = structlog.get_logger(__name__)
@@ -245,40 +246,63 @@ class QboWrites:
         creates: list[int],
         results: dict[int, Envelope | BaseException],
     ) -> None:
-        queries: dict[str, tuple[int, str]] = {}
-        for index in creates:
-            pending = batch[index]
-            key = pending.command.match_key
-            record = pending.envelope.record()
-            statement = match_query(pending.entity, record, key) if key else None
-            if statement:
-                queries[f"q{index}"] = (index, statement)
-        if not queries:
+        """A create whose key one live row holds is linked to it; two or more
+        fail it. Its match key is asked first, then, when that finds nothing,
+        its alternative key (a vendor without email: its name): one batch of
+        queries per turn."""
+        checks = {
+            index: key_checks(
+                "qbo",
+                batch[index].entity.bus,
+                batch[index].entity.match_fields,
+                batch[index].command.match_key,
+                batch[index].command.alt_match_key,
+            )
+            for index in creates
+        }
+        for turn in range(2):
+            asking = {
+                index: keys[turn]
+                for index, keys in checks.items()
+                if len(keys) > turn and index not in results
+            }
+            if not asking:
+                return
+            answers = await self.client.batch(
+                tenant,
+                [
+                    {"bId": f"q{index}", "Query": match_query(batch[index].entity, c)}
+                    for index, c in asking.items()
+                ],
+            )
+            for index, check in asking.items():
+                self._recheck_answer(
+                    batch[index], check, answers.get(f"q{index}") or {}, index, results
+                )
+
+    def _recheck_answer(
+        self,
+        pending: Pending,
+        check: KeyCheck,
+        answer: dict[str, Any],
+        index: int,
+        results: dict[int, Envelope | BaseException],
+    ) -> None:
+        if "Fault" in answer:
+            code, message = fault_of(answer)
+            results[index] = RetriableError(f"re-check failed: QBO {code} {message}")
             return
-        answers = await self.client.batch(
-            tenant, [{"bId": bid, "Query": q} for bid, (_, q) in queries.items()]
-        )
-        for bid, (index, _) in queries.items():
-            pending = batch[index]
-            answer = answers.get(bid) or {}
-            if "Fault" in answer:
-                code, message = fault_of(answer)
-                results[index] = RetriableError(
-                    f"re-check failed: QBO {code} {message}"
-                )
-                continue
-            rows = (answer.get("QueryResponse") or {}).get(pending.entity.api, [])
-            key = pending.command.match_key or ""
-            rows = [row for row in rows if same_key(pending.entity, row, key)]
-            if len(rows) == 1:
-                results[index] = self._written(pending, rows[0], linked_existing=True)
-            elif len(rows) > 1:
-                ids = ", ".join(str(row["Id"]) for row in rows)
-                results[index] = self._failed(
-                    pending,
-                    f"{key} matches {len(rows)} QBO {pending.entity.api} records "
-                    f"({ids}): not created, pick one and link it",
-                )
+        rows = (answer.get("QueryResponse") or {}).get(pending.entity.api, [])
+        rows = [row for row in rows if holds_key(row, check)]
+        if len(rows) == 1:
+            results[index] = self._written(pending, rows[0], linked_existing=True)
+        elif len(rows) > 1:
+            ids = ", ".join(str(row["Id"]) for row in rows)
+            results[index] = self._failed(
+                pending,
+                f"{check.key} matches {len(rows)} QBO {pending.entity.api} records "
+                f"({ids}): not created, pick one and link it",
+            )
 
     def _operation(self, pending: Pending, context: WriteContext) -> dict[str, Any]:
         entity, command, envelope = pending.entity, pending.command, pending.envelope
@@ -399,7 +423,7 @@ class QboWrites:
     def _written(
         self, pending: Pending, row: dict[str, Any], *, linked_existing: bool = False
     ) -> Envelope:
-        record, version = pending.entity.from_api(row, pending.field_map)
+        record, version = pending.entity.read(row, pending.field_map)
         outcome = WriteOutcome(
             ok=True,
             idempotency_key=pending.command.idempotency_key,

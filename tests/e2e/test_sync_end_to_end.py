@@ -19,7 +19,7 @@ from tests.support import wait_for
 pytestmark = pytest.mark.e2e
 
 
-async def qbo_customer_with_email(system: System, email: str) -> dict | None:  # type: ignore[type-arg]
+async def qbo_customer_with_email(system: System, email: str) -> dict | None:
     for customer in await system.qbo.records("Customer"):
         if (customer.get("PrimaryEmailAddr") or {}).get("Address") == email:
             return customer

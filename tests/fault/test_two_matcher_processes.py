@@ -62,7 +62,7 @@ def change(
         kind="change",
         tenant="acme",
         system=system,
-        entity=entity,  # type: ignore[arg-type]
+        entity=entity,
         external_id=external_id,
         version=Version(
             updated_at=t0 + timedelta(seconds=n),

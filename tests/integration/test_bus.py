@@ -39,7 +39,7 @@ def change(external_id: str = "1") -> Envelope:
     )
 
 
-def consumer_for(bus: Bus, store: Store, handler) -> Consumer:  # type: ignore[no-untyped-def]
+def consumer_for(bus: Bus, store: Store, handler) -> Consumer:
     return Consumer(
         bus,
         SPEC,

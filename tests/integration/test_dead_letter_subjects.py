@@ -9,6 +9,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -100,7 +101,7 @@ async def test_one_record_failing_again_and_again_is_one_open_letter(
     first = (await letters(store))[0]
     for n in range(3):  # every poll reads the refused record again
         await bus.publish(poll.model_copy(update={"event_id": uuid.uuid4()}))
-        await wait_for(lambda n=n: letters_counted(store, n + 2))
+        await wait_for(partial(letters_counted, store, n + 2))
     await wait_for(lambda: letters_counted(store, 4))
 
     [letter] = await letters(store)

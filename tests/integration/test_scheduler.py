@@ -25,7 +25,7 @@ def side(**extra: str) -> SystemCredentials:
         client_secret=SecretStr("s"),
         api_base="http://x",
         token_url="http://x/token",
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

@@ -40,7 +40,7 @@ class Harness:
         return Envelope(
             kind="change",
             tenant=TENANT,
-            system=system,  # type: ignore[arg-type]
+            system=system,
             entity=entity,
             external_id=external_id,
             version=Version(updated_at=at or self.at(), sequence=seq),
@@ -52,7 +52,7 @@ class Harness:
         return Envelope(
             kind="command",
             tenant=TENANT,
-            system=system,  # type: ignore[arg-type]
+            system=system,
             entity=entity,
             external_id=external_id,
             payload={"action": "force_sync"},
@@ -63,7 +63,7 @@ class Harness:
         return Envelope(
             kind="command",
             tenant=TENANT,
-            system=system,  # type: ignore[arg-type]
+            system=system,
             entity="*",
             payload={"action": "sweep", **options},
         )

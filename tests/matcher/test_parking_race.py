@@ -3,6 +3,8 @@ leave the invoice parked for ever."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 
 from services.matcher.bootstrap import bootstrap
@@ -21,7 +23,7 @@ class LinksWhileParking(InMemoryRepository):
     """Runs ``just_before_park`` at the worst moment: after the invoice saw
     its product unlinked, before its park is stored."""
 
-    just_before_park = None
+    just_before_park: Callable[[], Awaitable[None]] | None = None
 
     async def park(self, parked: Parked) -> None:
         hook, self.just_before_park = self.just_before_park, None

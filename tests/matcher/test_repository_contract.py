@@ -111,7 +111,7 @@ async def test_parked_listing_and_updates_that_never_resurrect(
     def parked(system: str, external_id: str) -> Parked:
         return Parked(
             tenant="t",
-            system=system,  # type: ignore[arg-type]
+            system=system,
             entity="invoice",
             external_id=external_id,
             waiting=[f"{system}:product:p1"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -214,7 +215,7 @@ async def test_a_resume_that_parks_again_never_aborts_the_handler() -> None:
     it goes again in place instead of failing the product's written.*."""
 
     class LinksWhileParking(InMemoryRepository):
-        just_before_park = None
+        just_before_park: Callable[[], Awaitable[None]] | None = None
 
         async def park(self, parked: Parked) -> None:
             hook, self.just_before_park = self.just_before_park, None

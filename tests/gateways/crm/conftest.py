@@ -213,4 +213,4 @@ async def start_gateway(settings: Settings) -> AsyncIterator[StartGateway]:
 
 
 def envelope(kind: str, entity: str, **fields: Any) -> Envelope:
-    return Envelope(kind=kind, tenant=TENANT, system="crm", entity=entity, **fields)  # type: ignore[arg-type]
+    return Envelope(kind=kind, tenant=TENANT, system="crm", entity=entity, **fields)

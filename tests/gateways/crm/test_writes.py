@@ -9,6 +9,7 @@ import pytest
 
 from common.bus import Bus
 from common.connections import Connections
+from common.matchkeys import match_keys
 from common.messages import Envelope, WriteCommand, WriteOutcome
 from tests.gateways.crm.conftest import Sandbox, StartGateway, Tap, envelope
 from tests.support import holds, wait_for
@@ -56,6 +57,7 @@ async def test_creates_are_batched_a_hundred_a_call(
             "contact",
             {"first_name": "P", "last_name": f"Person {n}", "email": f"p{n}@x.io"},
             f"k{n}",
+            match_key=f"p{n}@x.io",  # the re-check searches the command's keys
         )
         for n in range(250)
     ]
@@ -497,3 +499,119 @@ async def test_a_company_change_takes_the_address_to_the_new_account(
     assert outcomes(tap)["company-only"][1].ok
     (found,) = await account_named(zoho, "Jacquard Group")
     assert (found["Billing_Street"], found["Billing_City"]) == ("43 Engine St", "Delft")
+
+
+async def created_ids(
+    zoho: Sandbox, module: str, rows: list[dict[str, Any]]
+) -> list[str]:
+    status, body = await zoho.api("POST", f"/{module}", json={"data": rows})
+    assert status == 201, body
+    return [item["details"]["id"] for item in body["data"]]
+
+
+def create(kind: str, record: dict[str, Any], key: str) -> Envelope:
+    """A create as the matcher sends it: both keys by the common rule."""
+    primary, alternative = match_keys(kind, record)
+    return write(kind, record, key, match_key=primary, alt_match_key=alternative)
+
+
+async def test_a_name_spelled_with_other_spaces_and_case_is_linked_not_duplicated(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    # Zoho compares case-insensitively but spaces exactly: what Zoho holds is
+    # found from our key or our own spelling (common/matchkeys.py).
+    awkward = "(Old) Mill, O'Brien's \"Best\" [M4]"
+    fountain, mill, _near = await created_ids(
+        zoho,
+        "Products",
+        [
+            {"Product_Name": "Rock FOUNTAIN"},
+            {"Product_Name": awkward},
+            {"Product_Name": "Rock Fountains"},  # not the same name
+        ],
+    )
+    await start_gateway()
+    await bus.publish_many(
+        [
+            create("product", {"name": " rock   Fountain "}, "fountain"),
+            create("product", {"name": "(old)  mill, o'brien's \"BEST\" [m4]"}, "mill"),
+            create("product", {"name": "Rock  Garden"}, "garden"),
+        ]
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 3))
+    results = outcomes(tap)
+    for key, existing in (("fountain", fountain), ("mill", mill)):
+        message, outcome = results[key]
+        assert outcome.ok, outcome.reason
+        assert outcome.linked_existing
+        assert message.external_id == existing
+    assert results["garden"][1].created
+    _status, body = await zoho.api("GET", "/Products/actions/count")
+    assert body["count"] == 4  # 3 before + "Rock Garden" only
+
+
+async def test_a_vendor_without_email_is_found_by_name_before_a_create(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    by_email, by_name = await created_ids(
+        zoho,
+        "Vendors",
+        [
+            {"Vendor_Name": "Paper Co", "Email": "Orders@Paper.io"},
+            {"Vendor_Name": "Ink & Toner, (UK) Ltd"},
+        ],
+    )
+    await start_gateway()
+    await bus.publish_many(
+        [
+            create("vendor", {"name": "ink  &  toner, (uk) LTD", "email": None}, "ink"),
+            # Email first: a name that is another vendor's does not count.
+            create(
+                "vendor",
+                {"name": "Ink & Toner, (UK) Ltd", "email": "orders@paper.io"},
+                "paper",
+            ),
+        ]
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 2))
+    results = outcomes(tap)
+    assert results["ink"][1].linked_existing, results["ink"][1].reason
+    assert results["ink"][0].external_id == by_name
+    assert results["paper"][1].linked_existing
+    assert results["paper"][0].external_id == by_email
+    _status, body = await zoho.api("GET", "/Vendors/actions/count")
+    assert body["count"] == 2
+
+
+async def test_a_contacts_company_is_found_by_its_name_however_spaced(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    (globex,) = await created_ids(
+        zoho, "Accounts", [{"Account_Name": "Globex, (Intl) LTD"}]
+    )
+    await start_gateway()
+    record = {
+        "last_name": "Lee",
+        "email": "lee@globex.io",
+        "company_name": "globex,  (intl)   ltd ",
+    }
+    await bus.publish(create("contact", record, "lee"))
+    await wait_for(lambda: holds(len(outcomes(tap)) == 1))
+    message, outcome = outcomes(tap)["lee"]
+    assert outcome.created, outcome.reason
+    _status, body = await zoho.api("GET", f"/Contacts/{message.external_id}")
+    assert body["data"][0]["Account_Name"]["id"] == globex
+    _status, body = await zoho.api("GET", "/Accounts/actions/count")
+    assert body["count"] == 1

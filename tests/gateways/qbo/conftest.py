@@ -3,7 +3,7 @@ RabbitMQ and the embedded MongoDB server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,10 +18,10 @@ from common.connections import Connection, Connections, SystemCredentials
 from common.crypto import TokenCipher
 from common.inbox import Inbox
 from common.messages import Envelope
-from common.runtime import ServiceRunner
+from common.runtime import ServiceContext, ServiceRunner
 from common.settings import Settings
 from common.store import Store
-from services.qbo_gateway.service import QboGateway, build
+from services.qbo_gateway.service import QboGateway, build, make_gateway, register
 from services.qbo_sandbox import SandboxConfig, create_app
 from services.qbo_sandbox.config import WebhookTiming
 
@@ -175,3 +175,32 @@ async def running(
     yield Running(runner, runner.built, probe, bus, connections)
     await consumer.stop()
     await runner.stop()
+
+
+StartGateway = Callable[..., Awaitable[QboGateway]]
+
+
+@pytest.fixture
+async def start_gateway(gateway_settings: Settings) -> AsyncIterator[StartGateway]:
+    """Starts a qbo-gateway as ``run_service`` would, built by ``make_gateway``
+    with what the test passes (limits, retry policy, lease owner) in place of
+    the settings' own."""
+    started: list[ServiceRunner] = []
+
+    async def start(**collaborators: Any) -> QboGateway:
+        async def build_with(context: ServiceContext) -> QboGateway:
+            gateway = make_gateway(
+                context.settings, context.store, context.bus, **collaborators
+            )
+            register(context, gateway)
+            return gateway
+
+        runner = ServiceRunner("qbo_gateway", gateway_settings, build_with)
+        await runner.start(port=0)
+        started.append(runner)
+        assert isinstance(runner.built, QboGateway)
+        return runner.built
+
+    yield start
+    for runner in reversed(started):
+        await runner.stop()

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def task(kind: str, entity: str, **fields: object) -> Envelope:
-    return Envelope(kind=kind, tenant=TENANT, system="qbo", entity=entity, **fields)  # type: ignore[arg-type]
+    return Envelope(kind=kind, tenant=TENANT, system="qbo", entity=entity, **fields)
 
 
 async def test_fetch_reads_ids_in_one_query_including_inactive_and_gone(
@@ -57,8 +57,9 @@ async def test_fetch_reads_ids_in_one_query_including_inactive_and_gone(
     await wait_for(lambda: holds(len(running.probe.of("change")) == 3))
     changes = {e.external_id: e for e in running.probe.of("change")}
     assert changes[customer["Id"]].payload["record"]["active"] is False
-    assert changes[customer["Id"]].version is not None
-    assert changes[customer["Id"]].version.sequence == 1
+    version = changes[customer["Id"]].version
+    assert version is not None
+    assert version.sequence == 1
     assert changes["999999"].deleted  # no such invoice: gone from QBO
     assert changes["424242"].deleted
     stats = await qbo_sandbox.stats()

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from common.gateway.limits import LimitSpec
 from common.messages import Envelope, WriteOutcome
 from common.records import Party, Product
 from common.runtime import ServiceRunner
@@ -19,7 +20,7 @@ from services.qbo_gateway.service import QboGateway, build
 from services.qbo_gateway.webhooks import parse_notices
 from tests.support import holds, wait_for
 
-from .conftest import TENANT, Running, Sandbox, connect
+from .conftest import TENANT, Running, Sandbox, StartGateway, connect
 from .test_qbo_writes import write, written_for
 
 pytestmark = pytest.mark.integration
@@ -41,13 +42,13 @@ async def test_expired_token_mid_batch_is_refreshed_exactly_once_across_replicas
     runners = [ServiceRunner("qbo_gateway", gateway_settings, build) for _ in range(2)]
     for runner in runners:
         await runner.start(port=0)
-    gateways = [r.built for r in runners]
+    gateways = [r.built for r in runners if isinstance(r.built, QboGateway)]
     try:
-        assert all(isinstance(g, QboGateway) for g in gateways)
+        assert len(gateways) == len(runners)
         await qbo_sandbox.admin("POST", "tokens/expire", {"kind": "access"})
         await qbo_sandbox.admin("DELETE", "stats")
         calls = [
-            g.client.read(TENANT, "Customer", str(n))  # type: ignore[union-attr]
+            g.client.read(TENANT, "Customer", str(n))
             for n in range(1, 21)
             for g in gateways
         ]
@@ -55,9 +56,9 @@ async def test_expired_token_mid_batch_is_refreshed_exactly_once_across_replicas
         assert len(rows) == 40
         stats = await qbo_sandbox.stats()
         assert by_path(stats, "/tokens/bearer") == 1
-        assert sum(g.tokens.refreshes for g in gateways) == 1  # type: ignore[union-attr]
+        assert sum(g.tokens.refreshes for g in gateways) == 1
         # The rotated refresh token was stored: a later refresh still works.
-        connection = await gateways[0].connections.require(TENANT)  # type: ignore[union-attr]
+        connection = await gateways[0].connections.require(TENANT)
         assert connection.qbo is not None
         assert connection.qbo.token_version == 1
     finally:
@@ -93,7 +94,7 @@ async def test_refused_refresh_token_parks_work_until_reconnected(
             "park-1",
             match_key="Waits for consent",
         )
-        await gateway.context.bus.publish(command)
+        await gateway.bus.publish(command)
 
         async def parked() -> bool:
             return await gateway.parked.count(TENANT, "qbo") == 1
@@ -131,23 +132,32 @@ async def test_refused_refresh_token_parks_work_until_reconnected(
         await runner.stop()
 
 
-async def test_client_limits_keep_under_the_apis_limits(
-    running: Running, qbo_sandbox: Sandbox
+async def test_limits_given_to_the_composition_root_keep_under_the_apis_limits(
+    qbo_sandbox: Sandbox,
+    gateway_settings: Settings,
+    store: Store,
+    start_gateway: StartGateway,
 ) -> None:
-    # The real limits scaled down so a test can reach them: 3 at a time.
+    await qbo_sandbox.reset()
+    await connect(store, gateway_settings, qbo_sandbox.creds)
+    # The real limits scaled down so a test can reach them: 3 at a time, fewer
+    # than the settings would allow the gateway.
     await qbo_sandbox.admin("POST", "limits", {"concurrent": 3, "per_minute": 600})
-    running.gateway.limits = type(running.gateway.limits)(
-        type(running.gateway.limits.spec)(per_minute=600, concurrent=3)
-    )
-    running.gateway.client.caller.limits = running.gateway.limits
+    await qbo_sandbox.admin("POST", "faults", {"latency_ms": 50})  # calls overlap
+    limits = LimitSpec(per_minute=600, concurrent=3)
+    assert gateway_settings.qbo_concurrency > limits.concurrent
+    gateway = await start_gateway(limits=limits)
+    assert gateway.limits.spec == limits
     await qbo_sandbox.admin("DELETE", "stats")
     await asyncio.gather(
-        *(running.gateway.client.query(TENANT, "SELECT * FROM Item") for _ in range(30))
+        *(gateway.client.query(TENANT, "SELECT * FROM Item") for _ in range(30))
     )
+    await qbo_sandbox.admin("POST", "faults", {})
     stats = await qbo_sandbox.stats()
     assert statuses(stats, 429) == 0
     assert statuses(stats, 200) == 30
-    assert running.gateway.limits.in_flight_peak <= 3
+    # The calls went through the limits given: full, never past them.
+    assert gateway.limits.in_flight_peak == limits.concurrent
 
 
 async def test_nothing_lost_or_duplicated_under_throttling_and_errors(

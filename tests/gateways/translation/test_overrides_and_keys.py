@@ -1,4 +1,4 @@
-"""Per-connection field maps and the match-key helpers."""
+"""Per-connection field maps (the match keys: tests/unit/test_matchkeys.py)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,6 @@ from services.qbo_gateway.translation import (
     customer_to_qbo,
     document_to_qbo,
     invoice_from_qbo,
-)
-from tests.gateways.translation.match_keys import (
-    normalise_email,
-    normalise_name,
-    qbo_match_query,
-    same_email,
-    same_name,
-    zoho_criteria,
 )
 
 pytestmark = pytest.mark.unit
@@ -96,28 +88,6 @@ def test_lookup_extra_field_reads_its_name() -> None:
     owner = FieldMap.of({"Owner": "owner"})
     party, _ = contact_from_zoho({**ZOHO, "Owner": {"id": "9", "name": "Pat"}}, owner)
     assert party.custom == {"owner": "Pat"}
-
-
-def test_match_key_normalisation() -> None:
-    assert normalise_email("  Surf@Intuit.COM ") == "surf@intuit.com"
-    assert normalise_email("   ") is None
-    assert normalise_email(None) is None
-    assert normalise_name("  Rock   Fountain ") == "rock fountain"
-    assert same_email("A@b.io", " a@B.io")
-    assert not same_email(None, None)
-    assert same_name("Books by  Bessie", "books by bessie")
-
-
-def test_live_recheck_queries_escape_quotes() -> None:
-    assert qbo_match_query("Customer", "email", " o'neil@x.io ") == (
-        "select * from Customer where PrimaryEmailAddr = 'o\\'neil@x.io'"
-    )
-    assert qbo_match_query("Item", "name", "Rock Fountain") == (
-        "select * from Item where Name = 'Rock Fountain'"
-    )
-    assert zoho_criteria("Products", "name", "Bolt (M4, steel)") == (
-        "(Product_Name:equals:Bolt \\(M4\\, steel\\))"
-    )
 
 
 def test_document_custom_key_must_be_named_by_selection() -> None:

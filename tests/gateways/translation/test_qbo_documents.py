@@ -310,7 +310,7 @@ def test_estimate_writes_expiration_date_and_status() -> None:
     document = SalesDocument(
         kind="estimate",
         party_id="3",
-        due_date="2015-04-26",  # type: ignore[arg-type]
+        due_date="2015-04-26",
         status="Accepted",
         lines=(_line("10", "1", "35"),),
     )

@@ -175,8 +175,8 @@ def test_qbo_invoice_becomes_a_zoho_invoice_with_a_subject() -> None:
 def test_quote_has_no_issue_date_and_uses_valid_till() -> None:
     document = SalesDocument(
         kind="estimate",
-        issue_date="2026-01-01",  # type: ignore[arg-type]
-        due_date="2026-02-01",  # type: ignore[arg-type]
+        issue_date="2026-01-01",
+        due_date="2026-02-01",
         status="Draft",
     )
     body = document_to_zoho(

@@ -10,7 +10,8 @@ FIELDS = "fields=Last_Name,Email,Modified_Time"
 
 
 async def read_all_pages(zoho, query):
-    ids, page, token = [], 1, None
+    ids: list[str] = []
+    page, token = 1, None
     while True:
         params = f"page_token={token}" if token else f"page={page}"
         reply = await zoho.call(
