@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from common.connection_settings import ConnectionSettings
 from common.crypto import TokenCipher
+from common.errors import PermanentError
 from common.store import Store
 from common.store.client import IndexSpec
 from common.store.times import from_stored, to_stored
@@ -71,7 +73,7 @@ class Connection(BaseModel):
     tenant: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     qbo: SystemCredentials | None = None
     crm: SystemCredentials | None = None
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: ConnectionSettings = ConnectionSettings()
 
     def side(self, system: str) -> SystemCredentials:
         credentials = self.qbo if system == "qbo" else self.crm
@@ -118,7 +120,7 @@ class Connections:
             tenant=document["_id"],
             qbo=self._decode_side(document["qbo"]) if document.get("qbo") else None,
             crm=self._decode_side(document["crm"]) if document.get("crm") else None,
-            settings=document.get("settings") or {},
+            settings=settings_from(document["_id"], document.get("settings")),
         )
 
     # -- reads ----------------------------------------------------------------
@@ -150,7 +152,9 @@ class Connections:
             "_id": connection.tenant,
             "qbo": self._encode_side(connection.qbo) if connection.qbo else None,
             "crm": self._encode_side(connection.crm) if connection.crm else None,
-            "settings": connection.settings,
+            "settings": ConnectionSettings.model_validate(
+                connection.settings
+            ).model_dump(mode="json", exclude_defaults=True),
         }
         await self._collection.replace_one(
             {"_id": connection.tenant}, document, upsert=True
@@ -214,3 +218,18 @@ class Connections:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def settings_from(tenant: str, stored: Any) -> ConnectionSettings:
+    """The stored settings, typed; a bad one names the tenant and the field
+    (every message of that tenant is dead-lettered with it until fixed)."""
+    try:
+        return ConnectionSettings.model_validate(stored or {})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise PermanentError(
+            f"the settings of connection {tenant!r} are invalid: {problems}"
+        ) from exc

@@ -23,8 +23,7 @@ class FieldMaps:
         connection = await self.connections.get(tenant)
         if connection is None:
             return None
-        raw = connection.settings.get("field_maps", {}).get("crm", {}).get(entity)
-        return FieldMap.model_validate(raw) if raw else None
+        return connection.settings.field_map("crm", entity)
 
 
 def extra_fields(field_map: FieldMap | None) -> tuple[str, ...]:

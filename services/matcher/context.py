@@ -8,10 +8,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.connection_settings import ConnectionSettings
 from common.entities import COUNTERPART, QBO_COUNTERPART
 from common.messages import Envelope, WriteCommand
 from common.store.times import stored_now
-from services.matcher.connection import ConnectionSettings
 from services.matcher.model import AuditEntry, Link, Outbox
 from services.matcher.ports import Letters, Repository
 

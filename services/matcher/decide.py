@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.connection_settings import ConnectionSettings
 from common.errors import PermanentError
 from services.matcher import identity
-from services.matcher.connection import ConnectionSettings
 from services.matcher.context import DIRECTION, OTHER, entity_on
 from services.matcher.fields import field_specs, values_hash
 from services.matcher.merge import Conflict, Side, changed, three_way

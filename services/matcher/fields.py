@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from common.connection_settings import FieldMapping
 from common.hashing import content_hash
 from common.matchkeys import email_key
-from services.matcher.connection import FieldMapping
 
 PERSON = ("first_name", "last_name", "email", "phone", "mobile")
 COMPANY = ("company_name", "billing_address")  # a CRM contact's come from its account

@@ -7,7 +7,7 @@ of None clears the field (a checkbox becomes false).
 
 from __future__ import annotations
 
-from services.matcher.connection import ConnectionSettings
+from common.connection_settings import ConnectionSettings
 
 CUSTOMER_ID = "QuickBooks_Customer_Id"
 ITEM_ID = "QuickBooks_Item_Id"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.matcher.connection import DEFAULT_SETTINGS, ConnectionSettings
+from common.connection_settings import DEFAULT_SETTINGS, ConnectionSettings
+from common.connections import settings_from
 from services.matcher.model import AuditEntry, Link, MirrorEntry, Parked
 from services.matcher.ports import StaleWrite
 
@@ -22,7 +23,7 @@ class InMemoryRepository:
         raw = self.connections.get(tenant)
         if raw is None:
             return DEFAULT_SETTINGS
-        return ConnectionSettings.model_validate(raw)
+        return settings_from(tenant, raw)
 
     async def mirror(
         self, tenant: str, system: str, entity: str, external_id: str

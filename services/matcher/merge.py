@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.matcher.connection import ConflictPolicy
+from common.connection_settings import ConflictPolicy
 
 MISSING = object()
 

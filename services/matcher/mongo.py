@@ -8,9 +8,10 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from common.connection_settings import DEFAULT_SETTINGS, ConnectionSettings
+from common.connections import settings_from
 from common.store import Store
 from common.store.client import IndexSpec
-from services.matcher.connection import DEFAULT_SETTINGS, ConnectionSettings
 from services.matcher.model import AuditEntry, Link, MirrorEntry, Parked
 from services.matcher.ports import StaleWrite
 
@@ -75,7 +76,7 @@ class MongoRepository:
         doc = await self.connections.find_one({"_id": tenant}, {"settings": 1})
         if doc is None or not doc.get("settings"):
             return DEFAULT_SETTINGS
-        return ConnectionSettings.model_validate(doc["settings"])
+        return settings_from(tenant, doc["settings"])
 
     async def mirror(
         self, tenant: str, system: str, entity: str, external_id: str

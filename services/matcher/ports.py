@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from common.connection_settings import ConnectionSettings
 from common.errors import RetriableError
-from services.matcher.connection import ConnectionSettings
 from services.matcher.model import AuditEntry, Link, MirrorEntry, Parked
 
 

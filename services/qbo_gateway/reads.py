@@ -60,9 +60,7 @@ class QboReads:
     # -- shared ---------------------------------------------------------------
     async def _field_map(self, tenant: str, entity: str) -> FieldMap | None:
         connection = await self.connections.get(tenant)
-        maps = (connection.settings if connection else {}).get("field_maps", {})
-        raw = maps.get("qbo", {}).get(entity)
-        return FieldMap.model_validate(raw) if raw else None
+        return connection.settings.field_map("qbo", entity) if connection else None
 
     def _change(
         self,

@@ -22,6 +22,7 @@ from typing import Any
 
 import structlog
 
+from common.connection_settings import DEFAULT_SETTINGS
 from common.connections import Connections
 from common.errors import PermanentError, RetriableError
 from common.gateway.batcher import Batcher
@@ -459,14 +460,13 @@ class QboWrites:
     # -- per-tenant facts -----------------------------------------------------
     async def _context(self, tenant: str, entity: QboEntity) -> WriteContext:
         connection = await self.connections.get(tenant)
-        settings = connection.settings if connection else {}
-        raw_map = settings.get("field_maps", {}).get("qbo", {}).get(entity.bus)
+        settings = connection.settings if connection else DEFAULT_SETTINGS
         income = await self._income_account(tenant) if entity.api == "Item" else None
         return WriteContext(
-            field_map=FieldMap.model_validate(raw_map) if raw_map else None,
+            field_map=settings.field_map("qbo", entity.bus),
             income_account_id=income,
-            tax_codes=settings.get("qbo_tax_codes"),
-            us_tax=bool(settings.get("qbo_us_tax", True)),
+            tax_codes=settings.qbo_tax_codes,
+            us_tax=settings.qbo_us_tax,
         )
 
     async def _income_account(self, tenant: str) -> str | None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.connection_settings import FieldMapping
 from common.entities import COUNTERPART
 from common.store import Store
 from services.crm_gateway.translation import (
@@ -18,7 +19,6 @@ from services.crm_gateway.translation import (
     quote_from_zoho,
     vendor_from_zoho,
 )
-from services.matcher.connection import FieldMapping
 from services.matcher.fields import COMPANY, NOT_CARRIED, field_specs, project
 from services.qbo_gateway.translation import (
     customer_from_qbo,

@@ -16,6 +16,7 @@ from common.connections import (
     SystemCredentials,
 )
 from common.crypto import TokenCipher
+from common.errors import PermanentError
 from common.settings import Settings
 from common.store import Store
 
@@ -93,3 +94,38 @@ async def test_a_different_secret_key_cannot_read_them(
     other = Connections(store, TokenCipher(SecretStr(Fernet.generate_key().decode())))
     with pytest.raises(ValueError, match="SECRET_KEY differs"):
         await other.require("acme")
+
+
+async def test_settings_are_typed_when_read_and_a_bad_one_names_its_field(
+    store: Store, settings: Settings
+) -> None:
+    connections = Connections(store, TokenCipher(settings.secret_key))
+    typed = {
+        "conflict": {"default": "qbo_wins"},
+        "field_maps": {
+            "qbo": {"customer": {"links": [{"api_field": "Notes", "custom_key": "n"}]}}
+        },
+        "qbo_tax_codes": {"VAT": "3"},
+    }
+    await connections.save(Connection(tenant="acme", qbo=side(), settings=typed))
+    read = await connections.require("acme")
+    assert read.settings.conflict.winner_for("email") == "qbo_wins"
+    field_map = read.settings.field_map("qbo", "customer")
+    assert field_map is not None
+    assert [link.api_field for link in field_map.links] == ["Notes"]
+    assert read.settings.field_map("crm", "contact") is None
+    assert read.settings.qbo_tax_codes == {"VAT": "3"}
+    assert read.settings.qbo_us_tax is True  # the default, not stored
+    stored = await store.db[CONNECTIONS].find_one({"_id": "acme"})
+    assert stored is not None
+    assert "qbo_us_tax" not in stored["settings"]
+
+    # A typo or a wrong type, written by hand: refused, naming tenant and field.
+    await store.db[CONNECTIONS].update_one(
+        {"_id": "acme"}, {"$set": {"settings": {"field_map": {}, "qbo_us_tax": "?"}}}
+    )
+    with pytest.raises(PermanentError) as raised:
+        await connections.get("acme")
+    assert "'acme'" in raised.value.reason
+    assert "field_map: Extra inputs are not permitted" in raised.value.reason
+    assert "qbo_us_tax" in raised.value.reason

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from common.connection_settings import ConflictPolicy, ConnectionSettings
 from common.errors import PermanentError
 from services.matcher import decide, identity
-from services.matcher.connection import ConflictPolicy, ConnectionSettings
 from services.matcher.decide import Audit, Decision, Write
 from services.matcher.fields import values_hash
 from services.matcher.merge import Conflict, Side

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from common.bus.topology import QUEUES
+from common.connection_settings import ConflictPolicy, FieldMapping, FieldPair
 from common.entities import ENTITIES
 from common.matchkeys import match_keys
 from services.matcher import identity
-from services.matcher.connection import ConflictPolicy, FieldMapping, FieldPair
 from services.matcher.fields import field_specs, project, unproject
 from services.matcher.handlers import HANDLERS, inbound_routing_keys
 from services.matcher.merge import Side, three_way

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
+from common.connection_settings import ConnectionSettings
 from common.messages import Envelope
-from services.matcher.connection import ConnectionSettings
 from services.matcher.context import Context, redelivery
 from services.matcher.letters import MemoryLetters
 from services.matcher.memory import InMemoryRepository

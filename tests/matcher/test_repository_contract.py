@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from common.connection_settings import DEFAULT_SETTINGS
 from common.store import Store
-from services.matcher.connection import DEFAULT_SETTINGS
 from services.matcher.memory import InMemoryRepository
 from services.matcher.model import AuditEntry, Link, MirrorEntry, Parked, PendingWrite
 from services.matcher.mongo import MongoRepository
