@@ -2,20 +2,24 @@
 
 Routing key: ``<kind>.<system>.<entity>``, e.g. ``change.crm.contact``.
 Events are past tense (a change happened, a write was done); commands are
-imperative (write, poll, backfill, fetch).
+imperative (write, poll, backfill, fetch). The payload of each kind is a
+model: ``WriteCommand`` and ``WriteOutcome`` here, the others in
+``common/payloads.py`` (``PAYLOADS`` names them all); read one with
+``Envelope.payload_as``.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
 )
 
@@ -23,6 +27,7 @@ from common.entities import RECORD_TYPE, System, validate_entity
 from common.records import CanonicalRecord
 
 Kind = Literal["change", "write", "written", "poll", "backfill", "fetch", "command"]
+M = TypeVar("M", bound=BaseModel)
 
 
 def utcnow() -> datetime:
@@ -55,6 +60,27 @@ class Version(BaseModel):
         return self.order_key() < other.order_key()
 
 
+class _Parsed:
+    """A payload parsed into its model, kept beside the envelope carrying it.
+
+    Not a field: never on the wire, and equal to any other ``_Parsed``, so
+    two envelopes still compare by their fields only. It holds for the
+    payload dict it was parsed from (checked by identity): a copy of the
+    envelope with another payload parses its own.
+    """
+
+    __slots__ = ("model", "source")
+
+    def __init__(
+        self, source: dict[str, Any] | None = None, model: BaseModel | None = None
+    ) -> None:
+        self.source = source
+        self.model = model
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Parsed)
+
+
 class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -71,6 +97,7 @@ class Envelope(BaseModel):
     occurred_at: AwareDatetime = Field(default_factory=utcnow)
     attempt: int = Field(default=1, ge=1)
     payload: dict[str, Any] = Field(default_factory=dict)
+    _parsed: _Parsed = PrivateAttr(default_factory=_Parsed)
 
     @field_validator("entity")
     @classmethod
@@ -88,6 +115,24 @@ class Envelope(BaseModel):
         """The payload parsed as the canonical record of this entity."""
         record_type = RECORD_TYPE[(self.system, self.entity)]
         return record_type.model_validate(self.payload.get("record", self.payload))
+
+    def payload_as(self, model: type[M]) -> M:
+        """The payload as ``model`` (``common.payloads.PAYLOADS`` names each
+        kind's). Parsed once per envelope: the consumer validates the payload
+        before the handler runs, and the handler's call returns that same
+        instance. Raises pydantic's ``ValidationError``, which
+        ``common.errors.classify`` makes permanent (the invalid values are the
+        message's own). The payload dict is not to be changed in place."""
+        parsed = self._parsed
+        if (
+            parsed.source is self.payload
+            and isinstance(parsed.model, model)
+            and type(parsed.model) is model
+        ):
+            return parsed.model
+        typed = model.model_validate(self.payload)
+        self._parsed = _Parsed(self.payload, typed)
+        return typed
 
     def caused(self, key: str | None = None, **changes: Any) -> Envelope:
         """A new message caused by this one, in the same correlation.

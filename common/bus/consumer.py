@@ -8,6 +8,10 @@ Any crash before the ack means redelivery, so handlers are idempotent and
 derive the ids of what they emit from the input (``Envelope.caused(key=...)``).
 Failures: retriable → the next retry queue (growing delay) until the attempt
 cap, then dead letters; permanent → dead letters at once; ignorable → ack.
+The payload is validated against its kind's model (``common/payloads.py``)
+before the handler runs: a payload that does not fit fails like a handler
+would, as a ``ValidationError`` about the message's own values, which
+``classify`` makes permanent (dead letters on the first attempt).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from common.errors import PermanentError, RetriableError, classify
 from common.inbox import Claim, Inbox, new_owner
 from common.messages import Envelope
 from common.metrics import Metrics
+from common.payloads import typed_payload
 from common.store.times import from_stored, to_stored
 from common.subjects import Subject, subject_of
 
@@ -206,6 +211,8 @@ class Consumer:
         self, message: AbstractIncomingMessage, envelope: Envelope
     ) -> str:
         try:
+            # Once, here: the handler's ``payload_as`` returns this instance.
+            typed_payload(envelope)
             outputs = await self.handler(envelope)
         except Exception as exc:
             outcome = await self._fail(message, envelope, exc)

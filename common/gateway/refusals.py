@@ -18,15 +18,23 @@ gateway's inbox, so the next replay (after another refusal) must not reuse it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import structlog
 
 from common.bus.dead_letters import DeadLetters, Failure
 from common.messages import Envelope
+from common.payloads import FetchPayload
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+Row = dict[str, Any]
+# What a record cannot be translated for: the reader's and the models' errors.
+UNTRANSLATABLE = (ValueError, KeyError, TypeError)
 
 NAMESPACE = uuid.UUID("6b1f0f3e-9c57-4a0e-8d6c-5a1c9f0e2b77")
 ERROR_TYPE = "Untranslatable"
@@ -53,6 +61,33 @@ class Refusals:
         self.dead_letters = dead_letters
         self.queue = queue  # where a replayed fetch goes: the gateway's tasks
 
+    async def translated(
+        self,
+        cause: Envelope,
+        entity: str,
+        rows: Iterable[Row],
+        translate: Callable[[Row], T],
+        name: Callable[[Row], tuple[str, str]],
+    ) -> list[T]:
+        """The one read step of fetch, poll and backfill on both gateways:
+        each row translated; the ones that cannot be are recorded (a dead
+        letter each, naming the record: ``name`` gives its id and how a
+        person reads it) and left out, so the caller publishes the rest and
+        moves its watermark or cursor on."""
+        good: list[T] = []
+        refused: list[Refused] = []
+        for row in rows:
+            try:
+                good.append(translate(row))
+            except UNTRANSLATABLE as exc:
+                external_id, described = name(row)
+                refused.append(
+                    Refused(external_id, f"{described} cannot be translated: {exc}")
+                )
+        if refused:
+            await self.record(cause.model_copy(update={"entity": entity}), refused)
+        return good
+
     async def record(self, cause: Envelope, refused: list[Refused]) -> None:
         now = datetime.now(UTC)
         for one in refused:
@@ -66,7 +101,7 @@ class Refusals:
                 entity=cause.entity,
                 external_id=one.external_id,
                 correlation_id=cause.correlation_id,
-                payload={"source": "replay"},
+                payload=FetchPayload(source="replay").wire(),
             )
             log.error(
                 "record_untranslatable",

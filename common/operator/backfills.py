@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from common.bus import Bus
 from common.entities import validate_entity
 from common.messages import Envelope
+from common.payloads import BackfillPayload
 
 # Backfill order: what others depend on first (accounts before contacts,
 # parties and products before documents); parking copes with any order.
@@ -25,6 +26,7 @@ async def start_backfill(
     for entity in chosen:
         validate_entity(system, entity)
     run_id = uuid.uuid4().hex[:12]
+    task = BackfillPayload(since=datetime.combine(since, time(), UTC), run_id=run_id)
     for entity in chosen:
         await bus.publish(
             Envelope(
@@ -32,7 +34,7 @@ async def start_backfill(
                 tenant=tenant,
                 system=system,
                 entity=entity,
-                payload={"since": since.isoformat(), "run_id": run_id},
+                payload=task.wire(),
             )
         )
     return run_id

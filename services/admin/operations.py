@@ -10,6 +10,7 @@ from common.bus import Bus
 from common.entities import validate_entity
 from common.gateway.cursors import Cursors
 from common.messages import Envelope
+from common.payloads import CommandPayload
 
 
 async def force_sync(
@@ -23,7 +24,7 @@ async def force_sync(
             system=system,
             entity=entity,
             external_id=record_id,
-            payload={"action": "force_sync"},
+            payload=CommandPayload(action="force_sync").wire(),
         )
     )
 

@@ -18,8 +18,15 @@ import structlog
 
 from common.bus import Bus
 from common.gateway.cursors import Cursors
-from common.gateway.refusals import Refusals, Refused
+from common.gateway.refusals import Refusals
 from common.messages import Envelope, Version
+from common.payloads import (
+    BackfillPayload,
+    ChangePayload,
+    ChangeSource,
+    FetchPayload,
+    PollPayload,
+)
 from common.records import CanonicalRecord
 from services.crm_gateway.client import Page, ZohoClient, parse_time
 from services.crm_gateway.fieldmaps import FieldMaps, extra_fields
@@ -67,7 +74,8 @@ class Reads:
         spec: ModuleSpec,
         external_id: str,
         *,
-        source: str,
+        source: ChangeSource,
+        forced: bool = False,
         record: CanonicalRecord | None = None,
         version: Version | None = None,
         event_id: uuid.UUID | None = None,
@@ -80,11 +88,11 @@ class Reads:
             external_id=external_id,
             version=version,
             deleted=record is None,
-            payload={
-                "record": record.model_dump(mode="json") if record else {},
-                "source": source,
-                "forced": bool(cause.payload.get("forced", False)),
-            },
+            payload=ChangePayload(
+                record=record.model_dump(mode="json") if record else {},
+                source=source,
+                forced=forced,
+            ).wire(),
         )
         if event_id is not None:
             change = change.model_copy(update={"event_id": event_id})
@@ -112,35 +120,26 @@ class Reads:
         rows: Sequence[dict[str, Any]],
         field_map: FieldMap | None = None,
     ) -> list[tuple[str, CanonicalRecord, Version]]:
-        """The rows that translate; each one that does not is recorded as a
-        dead letter naming it (``Refusals``) and left out."""
-        good: list[tuple[str, CanonicalRecord, Version]] = []
-        refused: list[Refused] = []
-        for row in rows:
-            try:
-                record, version = self.translate(spec, row, field_map)
-            except (ValueError, KeyError, TypeError) as exc:
-                refused.append(
-                    Refused(
-                        str(row.get("id")),
-                        f"Zoho {spec.module} {row.get('id')} ({label_of(row)}) "
-                        f"cannot be translated: {exc}",
-                    )
-                )
-                continue
-            good.append((str(row["id"]), record, version))
-        if refused:
-            await self.refusals.record(
-                cause.model_copy(update={"entity": spec.entity}), refused
-            )
-        return good
+        """The rows that translate (``Refusals.translated``: each one that
+        does not becomes a dead letter naming it)."""
+
+        def translate(row: dict[str, Any]) -> tuple[str, CanonicalRecord, Version]:
+            record, version = self.translate(spec, row, field_map)
+            return str(row["id"]), record, version
+
+        def name(row: dict[str, Any]) -> tuple[str, str]:
+            found = row.get("id")
+            return str(found), f"Zoho {spec.module} {found} ({label_of(row)})"
+
+        return await self.refusals.translated(cause, spec.entity, rows, translate, name)
 
     # -- fetch -----------------------------------------------------------------
     async def fetch(self, envelope: Envelope) -> list[Envelope]:
         spec = spec_of(envelope.entity)
+        task = envelope.payload_as(FetchPayload)
         ids = [envelope.external_id] if envelope.external_id else []
-        ids += [str(i) for i in envelope.payload.get("ids") or [] if str(i) not in ids]
-        source = str(envelope.payload.get("source") or "fetch")
+        ids += [i for i in task.ids if i not in ids]
+        source, forced = task.source, task.forced
         field_map = await self.field_maps.of(envelope.tenant, spec.entity)
         if spec.line_items:
             rows = await self._full_records(
@@ -155,12 +154,20 @@ class Reads:
             )
         good = await self._translated(envelope, spec, rows, field_map)
         changes = [
-            self.change(envelope, spec, rid, source=source, record=rec, version=ver)
+            self.change(
+                envelope,
+                spec,
+                rid,
+                source=source,
+                forced=forced,
+                record=rec,
+                version=ver,
+            )
             for rid, rec, ver in good
         ]
         present = {str(row.get("id")) for row in rows}
         changes += [
-            self.change(envelope, spec, rid, source=source)
+            self.change(envelope, spec, rid, source=source, forced=forced)
             for rid in ids
             if rid not in present
         ]
@@ -170,15 +177,17 @@ class Reads:
     async def poll(self, envelope: Envelope) -> list[Envelope]:
         if envelope.entity == "*":
             return [
-                envelope.caused(key=f"poll|{entity}", entity=entity, payload={})
+                envelope.caused(
+                    key=f"poll|{entity}", entity=entity, payload=PollPayload().wire()
+                )
                 for entity in MODULES
             ]
         spec = spec_of(envelope.entity)
         tenant = envelope.tenant
         since = await self.cursors.watermark(tenant, SYSTEM, spec.entity)
         if since is None:
-            start = envelope.payload.get("since")
-            if not start:
+            start = envelope.payload_as(PollPayload).since
+            if start is None:
                 # History is the backfill's job: polling starts from now.
                 now = datetime.now(UTC)
                 await self.cursors.advance_watermark(
@@ -188,7 +197,7 @@ class Reads:
                     tenant, SYSTEM, deleted_key(spec), now, 0
                 )
                 return []
-            since = parse_time(str(start))
+            since = start
         more = await self._poll_changes(envelope, spec, since)
         await self._poll_deleted(envelope, spec, since)
         if more:
@@ -291,12 +300,9 @@ class Reads:
     async def backfill(self, envelope: Envelope) -> list[Envelope]:
         spec = spec_of(envelope.entity)
         tenant = envelope.tenant
-        run_id = str(envelope.payload.get("run_id") or envelope.correlation_id)
-        since_text = envelope.payload.get("since")
-        since = datetime(1970, 1, 1, tzinfo=UTC)
-        if since_text:
-            since = datetime.fromisoformat(str(since_text))
-            since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        task = envelope.payload_as(BackfillPayload)
+        run_id = task.run_id or str(envelope.correlation_id)
+        since = task.since or datetime(1970, 1, 1, tzinfo=UTC)
         cursor = await self.cursors.start_backfill(
             tenant, SYSTEM, spec.entity, since, run_id
         )
@@ -312,7 +318,7 @@ class Reads:
             tenant,
             spec.module,
             fields=(*spec.list_fields, *extra_fields(field_map)),
-            since=since if since_text else None,
+            since=task.since,
             sort_by="id",
             sort_order="asc",
             page=int(position.get("page") or 1),

@@ -22,6 +22,7 @@ from common.connections import Connections
 from common.crypto import constant_time_equals
 from common.gateway.bodies import BodyTooLarge, read_limited
 from common.messages import Envelope
+from common.payloads import ChangePayload, FetchPayload
 from services.crm_gateway.callback_body import (
     BadCallback,
     Callback,
@@ -72,7 +73,7 @@ def envelopes_of(tenant: str, callback: Callback) -> list[Envelope]:
                 entity=entity,
                 external_id=record_id,
                 deleted=True,
-                payload={"record": {}, "source": "webhook", "forced": False},
+                payload=ChangePayload(record={}, source="webhook", forced=False).wire(),
             )
             for record_id in ids
         ]
@@ -83,7 +84,7 @@ def envelopes_of(tenant: str, callback: Callback) -> list[Envelope]:
             tenant=tenant,
             system="crm",
             entity=entity,
-            payload={"ids": ids, "source": "webhook"},
+            payload=FetchPayload(ids=ids, source="webhook").wire(),
         )
     ]
 

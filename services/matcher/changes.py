@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from common.errors import PermanentError
 from common.matchkeys import match_keys
 from common.messages import Envelope
+from common.payloads import ChangePayload
 from services.matcher.context import DOCUMENTS, Context, commit, kind_of
 from services.matcher.deletes import on_deleted, on_voided
 from services.matcher.failures import refuse
@@ -16,7 +17,7 @@ from services.matcher.outcomes import TO_DECIDE_AGAIN
 from services.matcher.pairs import sync_pair
 from services.matcher.resume import parked_entry, resume_parked, settle_parked
 
-RECHECK = "recheck"  # a fetch's source when the matcher asks for a re-read
+RECHECK: Final = "recheck"  # a fetch's source when the matcher asks for a re-read
 
 
 async def on_change(ctx: Context) -> list[Envelope]:
@@ -97,7 +98,7 @@ def _stale(current: MirrorEntry | None, env: Envelope, event: str) -> bool:
     incoming = version_key(env.version)
     if incoming < current.vkey:
         return True
-    if env.payload.get("source") == RECHECK:
+    if env.payload_as(ChangePayload).source == RECHECK:
         return False  # the record as it is now, read again at our request
     return incoming == current.vkey and current.state not in TO_DECIDE_AGAIN
 
@@ -115,7 +116,8 @@ def _same_moment_other_content(
         return False
     if env.version is None or env.version.sequence is not None:
         return False  # QBO's SyncToken orders every state
-    if env.payload.get("source") == RECHECK or current.state in TO_DECIDE_AGAIN:
+    recheck = env.payload_as(ChangePayload).source == RECHECK
+    if recheck or current.state in TO_DECIDE_AGAIN:
         return False
     if version_key(env.version) != current.vkey or current.last_event == str(
         env.event_id
@@ -127,8 +129,7 @@ def _same_moment_other_content(
 def _recheck(ctx: Context) -> Envelope:
     env = ctx.env
     assert env.external_id is not None
-    fetch = ctx.fetch(env.system, env.entity, env.external_id)
-    return fetch.model_copy(update={"payload": {"source": RECHECK}})
+    return ctx.fetch(env.system, env.entity, env.external_id, source=RECHECK)
 
 
 async def _account_changed(ctx: Context, account: MirrorEntry) -> list[Envelope]:

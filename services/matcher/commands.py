@@ -1,6 +1,7 @@
 """``command.<system>.<entity>``: an operator's or the scheduler's request.
 
-Actions (payload ``{"action": ...}``):
+Actions (``CommandPayload.action``, common/payloads.py; the consumer has
+refused any other before this runs):
 
 - ``force_sync`` (the console's "sync now"), ``external_id`` required: the
   record is marked forced in the mirror and re-read from its system
@@ -17,22 +18,23 @@ Actions (payload ``{"action": ...}``):
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from common.errors import PermanentError
 from common.messages import Envelope
+from common.payloads import CommandPayload
 from services.matcher.changes import forced_entry
 from services.matcher.context import Context, kind_of
 from services.matcher.sweep import sweep
 
-ACTIONS = ("force_sync", "sweep")
-
 
 async def on_command(ctx: Context) -> list[Envelope]:
-    action = ctx.env.payload.get("action")
-    if action == "sweep":
-        return await sweep(ctx)
-    if action == "force_sync":
+    command = ctx.env.payload_as(CommandPayload)
+    if command.action == "sweep":
+        return await sweep(ctx, command)
+    if command.action == "force_sync":
         return await _force_sync(ctx)
-    raise PermanentError(f"unknown command {action!r}; expected one of {ACTIONS}")
+    assert_never(command.action)
 
 
 async def _force_sync(ctx: Context) -> list[Envelope]:

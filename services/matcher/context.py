@@ -11,6 +11,7 @@ from typing import Any
 from common.connection_settings import ConnectionSettings
 from common.entities import COUNTERPART, QBO_COUNTERPART
 from common.messages import Envelope, WriteCommand
+from common.payloads import FetchPayload, FetchSource
 from common.store.times import stored_now
 from services.matcher.model import AuditEntry, Link, Outbox
 from services.matcher.ports import Letters, Repository
@@ -86,7 +87,17 @@ class Context:
             payload=command.model_dump(mode="json"),
         )
 
-    def fetch(self, system: str, entity: str, external_id: str) -> Envelope:
+    def fetch(
+        self,
+        system: str,
+        entity: str,
+        external_id: str,
+        *,
+        source: FetchSource | None = None,
+    ) -> Envelope:
+        """Ask ``system``'s gateway to read the record again. Its id derives
+        from the input and the record only, whatever the source."""
+        task = FetchPayload() if source is None else FetchPayload(source=source)
         return self.env.caused(
             key=f"fetch|{system}|{entity}|{external_id}",
             kind="fetch",
@@ -95,7 +106,7 @@ class Context:
             external_id=external_id,
             version=None,
             deleted=False,
-            payload={},
+            payload=task.wire(),
         )
 
     def markers_write(

@@ -9,6 +9,7 @@ from typing import Any
 
 from common.errors import PermanentError
 from common.matchkeys import match_keys
+from common.messages import WriteCommand
 from services.matcher import decide, identity
 from services.matcher.context import OTHER, Context, Step, entity_on, redelivery
 from services.matcher.merge import Side
@@ -191,7 +192,7 @@ async def _carry_out(
         )
         out.append(command)
         if command.system == "crm":
-            markers.update(command.payload.get("markers") or {})
+            markers.update(command.payload_as(WriteCommand).markers)
     if out:
         link = link.model_copy(update={"markers": markers})
     audits = []

@@ -18,20 +18,21 @@ c. a link still waiting for a write to ``<system>`` ``resend_after`` seconds
    guard the create). Older than the gateways' inbox memory, nothing is
    re-sent (a stale update must not overwrite later edits): it is logged.
 
-Optional payload keys ``refetch_after`` and ``resend_after`` (seconds)
-override the defaults below. The sweep is idempotent: its redelivery sends
-the same fetches and outboxes again and replays what its resumes wrote.
+The command's ``refetch_after`` and ``resend_after`` (seconds,
+``CommandPayload``) override the defaults below. The sweep is idempotent:
+its redelivery sends the same fetches and outboxes again and replays what
+its resumes wrote.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import structlog
 
 from common.inbox import INBOX_TTL_SECONDS
-from common.messages import Envelope
+from common.messages import Envelope, WriteCommand
+from common.payloads import CommandPayload
 from common.store.times import from_stored, to_stored
 from services.matcher.context import Context, replay
 from services.matcher.model import Parked
@@ -48,10 +49,10 @@ REFETCH_CAP = 24 * 3600.0
 RESEND_LIMIT = INBOX_TTL_SECONDS - 24 * 3600  # the gateways' inboxes still know it
 
 
-async def sweep(ctx: Context) -> list[Envelope]:
+async def sweep(ctx: Context, command: CommandPayload) -> list[Envelope]:
     system = ctx.env.system
-    refetch_after = _seconds(ctx.env.payload, "refetch_after", REFETCH_AFTER)
-    resend_after = _seconds(ctx.env.payload, "resend_after", RESEND_AFTER)
+    refetch_after = _or_default(command.refetch_after, REFETCH_AFTER)
+    resend_after = _or_default(command.resend_after, RESEND_AFTER)
     out: list[Envelope] = []
     ready: list[Parked] = []
     for parked in await ctx.repo.parked_of(ctx.tenant, system):
@@ -82,9 +83,8 @@ async def sweep(ctx: Context) -> list[Envelope]:
     return _unique(out)
 
 
-def _seconds(payload: dict[str, Any], key: str, default: float) -> float:
-    value = payload.get(key, default)
-    return float(value) if isinstance(value, int | float) and value >= 0 else default
+def _or_default(seconds: float | None, default: float) -> float:
+    return default if seconds is None else seconds
 
 
 def _ago(ctx: Context, seconds: float) -> str:
@@ -150,7 +150,7 @@ def _is_write(message: Envelope, system: str, key: str) -> bool:
     return (
         message.kind == "write"
         and message.system == system
-        and message.payload.get("idempotency_key") == key
+        and message.payload_as(WriteCommand).idempotency_key == key
     )
 
 

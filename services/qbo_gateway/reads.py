@@ -18,8 +18,14 @@ from common.bus import Bus
 from common.connections import Connections
 from common.errors import PermanentError
 from common.gateway.cursors import Cursors
-from common.gateway.refusals import Refusals, Refused
+from common.gateway.refusals import Refusals
 from common.messages import Envelope, Version
+from common.payloads import (
+    BackfillPayload,
+    ChangePayload,
+    ChangeSource,
+    FetchPayload,
+)
 from common.records import CanonicalRecord
 from common.translation.fieldmap import FieldMap
 from services.qbo_gateway.catalog import ENTITIES, QboEntity
@@ -32,6 +38,7 @@ CDC_WINDOW = timedelta(days=30)
 CDC_CAP = 1000
 IDS_PER_QUERY = 100
 ALL = "*"
+BACKFILL_SINCE = datetime(2000, 1, 1, tzinfo=UTC)  # a backfill that names no start
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ class QboReads:
         *,
         record: CanonicalRecord | None,
         version: Version | None,
-        source: str,
+        source: ChangeSource,
         forced: bool = False,
     ) -> Envelope:
         deleted = record is None
@@ -84,11 +91,11 @@ class QboReads:
             external_id=external_id,
             version=version,
             deleted=deleted,
-            payload={
-                "record": record.model_dump(mode="json") if record else {},
-                "source": source,
-                "forced": forced,
-            },
+            payload=ChangePayload(
+                record=record.model_dump(mode="json") if record else {},
+                source=source,
+                forced=forced,
+            ).wire(),
         )
 
     def _translate(
@@ -97,7 +104,7 @@ class QboReads:
         entity: QboEntity,
         row: dict[str, Any],
         field_map: FieldMap | None,
-        source: str,
+        source: ChangeSource,
         forced: bool = False,
     ) -> Envelope:
         if row.get("status") == "Deleted":  # a CDC tombstone
@@ -128,42 +135,31 @@ class QboReads:
         parent: Envelope,
         entity: QboEntity,
         rows: Sequence[dict[str, Any]],
-        source: str,
+        source: ChangeSource,
         forced: bool = False,
     ) -> list[Envelope]:
-        """The rows' changes; each row that cannot be translated is recorded
-        as a dead letter naming it (``Refusals``) and left out."""
+        """The rows' changes (``Refusals.translated``: each row that cannot
+        be translated becomes a dead letter naming it)."""
         field_map = await self._field_map(parent.tenant, entity.bus)
-        changes: list[Envelope] = []
-        refused: list[Refused] = []
-        for row in rows:
-            try:
-                changes.append(
-                    self._translate(parent, entity, row, field_map, source, forced)
-                )
-            except (ValueError, KeyError, TypeError) as exc:
-                refused.append(
-                    Refused(
-                        str(row.get("Id")),
-                        f"QBO {entity.api} {row.get('Id')} "
-                        f"({label_of(row)}) cannot be translated: {exc}",
-                    )
-                )
-        if refused:
-            await self.refusals.record(
-                parent.model_copy(update={"entity": entity.bus}), refused
-            )
-        return changes
+
+        def translate(row: dict[str, Any]) -> Envelope:
+            return self._translate(parent, entity, row, field_map, source, forced)
+
+        def name(row: dict[str, Any]) -> tuple[str, str]:
+            found = row.get("Id")
+            return str(found), f"QBO {entity.api} {found} ({label_of(row)})"
+
+        return await self.refusals.translated(parent, entity.bus, rows, translate, name)
 
     # -- fetch ----------------------------------------------------------------
     async def fetch(self, envelope: Envelope) -> Sequence[Envelope]:
         entity = _entity(envelope.entity)
-        ids = [str(i) for i in envelope.payload.get("ids", [])]
+        task = envelope.payload_as(FetchPayload)
+        ids = list(task.ids)
         if envelope.external_id:
             ids.append(envelope.external_id)
         ids = sorted(set(ids))
-        forced = bool(envelope.payload.get("forced"))
-        source = str(envelope.payload.get("source", "fetch"))
+        forced, source = task.forced, task.source
         changes: list[Envelope] = []
         for start in range(0, len(ids), IDS_PER_QUERY):
             chunk = ids[start : start + IDS_PER_QUERY]
@@ -258,15 +254,16 @@ class QboReads:
     # -- backfill -------------------------------------------------------------
     async def backfill(self, envelope: Envelope) -> Sequence[Envelope]:
         tenant = envelope.tenant
-        since_text = str(envelope.payload.get("since", "2000-01-01"))
-        since = _parse_since(since_text)
-        run_id = str(envelope.payload.get("run_id") or envelope.correlation_id)
+        task = envelope.payload_as(BackfillPayload)
+        since = task.since or BACKFILL_SINCE
+        run_id = task.run_id or str(envelope.correlation_id)
+        pages = BackfillPayload(since=since, run_id=run_id)  # the run's next tasks
         if envelope.entity == ALL:
             return [
                 envelope.caused(
                     key=f"backfill:{run_id}:{name}",
                     entity=name,
-                    payload={"since": since_text, "run_id": run_id},
+                    payload=pages.wire(),
                 )
                 for name in ENTITIES
             ]
@@ -316,8 +313,7 @@ class QboReads:
             return []
         return [
             envelope.caused(
-                key=f"backfill:{run_id}:{kind.bus}:{page + 1}",
-                payload={"since": since_text, "run_id": run_id},
+                key=f"backfill:{run_id}:{kind.bus}:{page + 1}", payload=pages.wire()
             )
         ]
 
@@ -332,9 +328,4 @@ def _entity(name: str) -> QboEntity:
 def _parse_time(value: str) -> datetime:
     # QBO webhooks write offsets without a colon (-0700); fromisoformat takes both.
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _parse_since(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -24,6 +24,7 @@ from common.bus import Bus
 from common.connections import Connection, Connections
 from common.gateway.bodies import BodyTooLarge, read_limited
 from common.messages import Envelope, Version
+from common.payloads import ChangePayload, FetchPayload
 from services.qbo_gateway.catalog import BY_API_NAME
 from services.qbo_gateway.webhook_body import (
     BadNotification,
@@ -75,7 +76,7 @@ def messages_for(connection: Connection, notices: list[Notice]) -> list[Envelope
                 tenant=tenant,
                 system="qbo",
                 entity=bus_entity,
-                payload={"ids": sorted(ids), "source": "webhook"},
+                payload=FetchPayload(ids=sorted(ids), source="webhook").wire(),
             )
         )
     return messages
@@ -92,7 +93,7 @@ def _deleted(tenant: str, entity: str, entity_id: str, notice: Notice) -> Envelo
         external_id=entity_id,
         deleted=True,
         version=Version(updated_at=moment_of(notice.last_updated)),
-        payload={"record": {}, "source": "webhook", "forced": False},
+        payload=ChangePayload(record={}, source="webhook", forced=False).wire(),
     )
 
 

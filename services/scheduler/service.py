@@ -25,6 +25,7 @@ from common.connections import CONNECTION_INDEXES, Connections
 from common.crypto import TokenCipher
 from common.gateway.leases import Leases
 from common.messages import Envelope
+from common.payloads import CommandPayload, PollPayload
 from common.runtime import ServiceContext
 
 log = structlog.get_logger(__name__)
@@ -57,14 +58,18 @@ class Scheduler:
                     continue
                 for message in (
                     Envelope(
-                        kind="poll", tenant=connection.tenant, system=system, entity="*"
+                        kind="poll",
+                        tenant=connection.tenant,
+                        system=system,
+                        entity="*",
+                        payload=PollPayload().wire(),
                     ),
                     Envelope(
                         kind="command",
                         tenant=connection.tenant,
                         system=system,
                         entity="*",
-                        payload={"action": "sweep"},
+                        payload=CommandPayload(action="sweep").wire(),
                     ),
                 ):
                     await self.context.bus.publish(message)

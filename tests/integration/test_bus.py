@@ -18,7 +18,8 @@ from common.bus import (
 )
 from common.errors import PermanentError, RetriableError
 from common.inbox import Inbox
-from common.messages import Envelope
+from common.messages import Envelope, WriteCommand
+from common.payloads import ChangePayload
 from common.settings import Settings
 from common.store import Store
 from tests.support import holds, wait_for
@@ -218,7 +219,18 @@ async def test_handler_outputs_are_published_before_the_ack(
     received: list[Envelope] = []
 
     async def first(envelope: Envelope) -> Sequence[Envelope]:
-        return [envelope.caused(key="w", kind="write", system="qbo", entity="customer")]
+        command = WriteCommand(
+            record=envelope.payload_as(ChangePayload).record, idempotency_key="w"
+        )
+        return [
+            envelope.caused(
+                key="w",
+                kind="write",
+                system="qbo",
+                entity="customer",
+                payload=command.model_dump(mode="json"),
+            )
+        ]
 
     async def second(envelope: Envelope) -> Sequence[Envelope]:
         received.append(envelope)
