@@ -16,6 +16,7 @@ from typing import Any
 from common.records import DocumentLine
 from common.translation.discounts import spread_discount
 from common.translation.fields import prune
+from common.translation.lines import linked_lines
 from common.translation.money import cents, json_number, tidy
 from common.translation.reader import Reader
 
@@ -113,12 +114,7 @@ def lines_to_zoho(
     lines: tuple[DocumentLine, ...], *, module: str, record_id: str | None
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for position, line in enumerate(lines, start=1):
-        if not line.product_id:
-            raise ValueError(
-                f"{module} {record_id or '(new)'}: line {position}: no product id "
-                "(every line's product must be linked before the document is written)"
-            )
+    for line in linked_lines(lines, document=module, record_id=record_id):
         row: dict[str, Any] = {
             # Zoho goes by the id; the name is informational.
             "Product_Name": prune({"id": line.product_id, "name": line.product_name}),

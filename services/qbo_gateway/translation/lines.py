@@ -13,6 +13,7 @@ from typing import Any
 
 from common.records import DocumentLine
 from common.translation.fields import prune
+from common.translation.lines import linked_lines
 from common.translation.money import cents, json_number, tidy
 from common.translation.reader import Reader
 from services.qbo_gateway.translation.discounts import describe_split, split_discount
@@ -99,12 +100,7 @@ def lines_to_qbo(
     discount_account_id: str | None,
 ) -> list[dict[str, Any]]:
     body: list[dict[str, Any]] = []
-    for position, line in enumerate(lines, start=1):
-        if not line.product_id:
-            raise ValueError(
-                f"{entity} {record_id or '(new)'}: line {position}: no product id "
-                "(every line's product must be linked before the document is written)"
-            )
+    for line in linked_lines(lines, document=entity, record_id=record_id):
         detail: dict[str, Any] = {
             # QBO goes by the id; the name is informational and QBO fills it in.
             "ItemRef": prune({"value": line.product_id, "name": line.product_name}),
