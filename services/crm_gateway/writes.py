@@ -181,8 +181,17 @@ class Writes:
         field_map: FieldMap | None = None,
     ) -> dict[str, Any]:
         fields = command.fields if external_id else ()
-        if external_id and fields and isinstance(record, Party) and record.account_id:
-            fields = (*fields, "account_id")
+        if external_id and fields and isinstance(record, Party):
+            # The account carries the company: a new one is sent, and a
+            # company a person cleared (not merely one this write does not
+            # carry) takes the contact off its account.
+            cleared = (
+                "company_name" in fields
+                and record.carries("company_name")
+                and not (record.company_name or "").strip()
+            )
+            if record.account_id or cleared:
+                fields = (*fields, "account_id")
         try:
             body = spec.write(
                 record, fields=fields, existing_id=external_id, field_map=field_map

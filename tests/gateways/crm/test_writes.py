@@ -501,6 +501,71 @@ async def test_a_company_change_takes_the_address_to_the_new_account(
     assert (found["Billing_Street"], found["Billing_City"]) == ("43 Engine St", "Delft")
 
 
+async def test_a_company_cleared_takes_the_contact_off_its_account(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    # Soak seed 160: a QBO customer's company cleared left its Zoho contact on
+    # the account, so Zoho kept the company the person had removed.
+    _status, body = await zoho.api(
+        "POST", "/Accounts", json={"data": [{"Account_Name": "Analytical Group"}]}
+    )
+    account = body["data"][0]["details"]["id"]
+    _status, body = await zoho.api(
+        "POST",
+        "/Contacts",
+        json={
+            "data": [
+                {
+                    "Last_Name": "Perlman",
+                    "Email": "p@x.io",
+                    "Account_Name": {"id": account},
+                },
+                {
+                    "Last_Name": "Other",
+                    "Email": "o@x.io",
+                    "Account_Name": {"id": account},
+                },
+            ]
+        },
+    )
+    cleared, untouched = (item["details"]["id"] for item in body["data"])
+    await start_gateway()
+    await bus.publish_many(
+        [
+            write(
+                "contact",
+                {"last_name": "Perlman", "email": "p@x.io", "company_name": None},
+                "clear",
+                external_id=cleared,
+                fields=("company_name",),
+            ),
+            # A write that does not carry the company leaves the account alone.
+            write(
+                "contact",
+                {
+                    "last_name": "Other",
+                    "phone": "+1 415 555 0100",
+                    "not_carried": ["company_name", "billing_address"],
+                },
+                "phone",
+                external_id=untouched,
+                fields=("phone",),
+            ),
+        ]
+    )
+    await wait_for(lambda: holds(len(outcomes(tap)) == 2))
+    assert all(outcome.ok for _m, outcome in outcomes(tap).values())
+    _status, body = await zoho.api("GET", f"/Contacts/{cleared}")
+    assert body["data"][0].get("Account_Name") is None
+    _status, body = await zoho.api("GET", f"/Contacts/{untouched}")
+    assert body["data"][0]["Account_Name"]["id"] == account
+    assert body["data"][0]["Phone"] == "+1 415 555 0100"
+
+
 async def created_ids(
     zoho: Sandbox, module: str, rows: list[dict[str, Any]]
 ) -> list[str]:
