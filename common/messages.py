@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     field_validator,
+    model_validator,
 )
 
 from common.entities import RECORD_TYPE, System, validate_entity
@@ -186,9 +187,17 @@ class WriteOutcome(BaseModel):
 
     ok: bool
     idempotency_key: str
-    content_hash: str | None = None
     error_class: Literal["retriable", "permanent", "ignorable"] | None = None
     reason: str | None = None
-    created: bool = False
+    created: bool = False  # a new record (not found by the live re-check)
     linked_existing: bool = False  # the live re-check found the record already there
     record: dict[str, Any] | None = None  # the canonical record as the target stored it
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired_fields(cls, data: Any) -> Any:
+        """``content_hash`` (session 3: nobody read it) may still be in
+        outcomes queued or dead-lettered before: dropped, not refused."""
+        if isinstance(data, dict) and "content_hash" in data:
+            return {k: v for k, v in data.items() if k != "content_hash"}
+        return data

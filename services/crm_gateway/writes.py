@@ -31,7 +31,6 @@ from pydantic import ValidationError
 from common.entities import RECORD_TYPE
 from common.errors import PermanentError, RetriableError
 from common.gateway.batcher import Batcher
-from common.hashing import content_hash
 from common.matchkeys import KeyCheck, key_checks, key_field, name_key
 from common.messages import Envelope, Version, WriteCommand, WriteOutcome
 from common.records import Address, CanonicalRecord, Organization, Party
@@ -66,10 +65,6 @@ class Job:
     command: WriteCommand
     body: dict[str, Any]
     record: CanonicalRecord | None  # None: markers only
-
-    @property
-    def hash(self) -> str | None:
-        return content_hash(self.record) if self.record is not None else None
 
 
 def key_criteria(
@@ -335,7 +330,6 @@ class Writes:
         outcome = WriteOutcome(
             ok=True,
             idempotency_key=job.command.idempotency_key,
-            content_hash=job.hash,
             reason="nothing this Zoho module keeps: no call",
         )
         return self.written(job.envelope, outcome, job.envelope.external_id)
@@ -360,7 +354,6 @@ class Writes:
             outcome = WriteOutcome(
                 ok=True,
                 idempotency_key=job.command.idempotency_key,
-                content_hash=job.hash,
                 created=created,
             )
             record_id = str(details.get("id") or job.envelope.external_id)
@@ -484,7 +477,6 @@ class Writes:
         outcome = WriteOutcome(
             ok=True,
             idempotency_key=job.command.idempotency_key,
-            content_hash=None,  # not written: the matcher reads it and compares
             linked_existing=True,
             reason="the live re-check found it already in Zoho CRM",
         )

@@ -29,7 +29,6 @@ from common.gateway.batcher import Batcher
 from common.gateway.calls import ApiNotFound, ApiPermanentError
 from common.gateway.parking import ParkedWork
 from common.gateway.tokens import NeedsReauthorization
-from common.hashing import content_hash
 from common.matchkeys import KeyCheck, key_checks
 from common.messages import Envelope, WriteCommand, WriteOutcome
 from common.translation.fieldmap import FieldMap
@@ -428,7 +427,6 @@ class QboWrites:
         outcome = WriteOutcome(
             ok=True,
             idempotency_key=pending.command.idempotency_key,
-            content_hash=content_hash(record),
             created=pending.is_create and not linked_existing,
             linked_existing=linked_existing,
         )

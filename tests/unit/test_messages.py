@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from common.bus.topology import pick_delay
 from common.hashing import content_hash
-from common.messages import Envelope, Version
+from common.messages import Envelope, Version, WriteOutcome
 from common.records import DocumentLine, Party, SalesDocument
 
 pytestmark = pytest.mark.unit
@@ -94,3 +94,14 @@ def test_retry_delay_grows_and_honours_retry_after() -> None:
     assert [pick_delay(delays, n) for n in (1, 2, 3, 9)] == [1.0, 5.0, 30.0, 30.0]
     assert pick_delay(delays, 1, at_least=4) == 5.0
     assert pick_delay(delays, 1, at_least=100) == 30.0
+
+
+def test_an_outcome_with_a_retired_field_still_parses() -> None:
+    # content_hash left WriteOutcome in session 3; outcomes queued or
+    # dead-lettered before still carry it and must not be refused.
+    old = {"ok": True, "idempotency_key": "k", "content_hash": "abc", "created": True}
+    outcome = WriteOutcome.model_validate(old)
+    assert outcome.created
+    assert "content_hash" not in outcome.model_dump()
+    with pytest.raises(ValidationError):
+        WriteOutcome.model_validate({**old, "contnet_hash": "typo"})
