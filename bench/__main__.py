@@ -28,6 +28,7 @@ from pydantic import SecretStr
 
 from bench.components import bus_throughput, matcher_throughput, store_throughput
 from bench.gateways import qbo_backfill, zoho_backfill
+from bench.matcher_scale import matcher_scale
 from common.settings import Settings
 from common.store import EmbeddedMongo
 
@@ -64,6 +65,8 @@ async def run(quick: bool) -> dict[str, Any]:
         figures["bus"] = await bus_throughput(settings, int(5000 * scale))
         figures["store"] = await store_throughput(settings, int(2000 * scale))
         figures["matcher"] = await matcher_throughput(settings, int(1000 * scale))
+        sizes = (1000, 5000) if quick else (1000, 10_000, 50_000)
+        figures["matcher_scale"] = await matcher_scale(settings, sizes, 200)
         figures["qbo_backfill"] = await qbo_backfill(settings, int(5000 * scale))
         figures["zoho_backfill"] = await zoho_backfill(settings, int(5000 * scale))
     finally:

@@ -135,9 +135,10 @@ async def read_state(
     """The record's documents, read, and its one state."""
     record_id = f"{tenant}|{system}|{entity}|{external_id}"
     mirror = await db[MIRRORS].find_one({"_id": record_id})
-    link = await db[LINKS].find_one(
-        {"tenant": tenant, "kind": kind_of(system, entity), f"{system}_id": external_id}
-    )
+    # By its single-field key (``crm_ref``/``qbo_ref``, see the matcher's
+    # services/matcher/mongo.py), which stays fast however many links there are.
+    kind = kind_of(system, entity)
+    link = await db[LINKS].find_one({f"{system}_ref": f"{tenant}|{kind}|{external_id}"})
     parked = await db[PARKED].find_one({"_id": record_id})
     letters = (
         await db[DEAD_LETTERS]

@@ -1,5 +1,14 @@
 """The repository on MongoDB (PyMongo async): one document per mirror entry,
-link, parked document and audit entry; compare-and-set on ``rev``."""
+link, parked document and audit entry; compare-and-set on ``rev``.
+
+Every look-up goes by ``_id`` or by one field holding the whole key
+(``crm_ref`` = ``tenant|kind|crm_id``, ``key_ref`` = ``tenant|system|entity|
+match_key``, ...): both the embedded server and MongoDB answer a single-field
+index in about the same time whatever the collection's size, where the
+embedded server's compound indexes slow down as it grows (issue "scale").
+The ``*_ref`` fields are derived on every save (``_doc``), and filled in on
+documents stored before them when the indexes are ensured (``backfill_refs``).
+"""
 
 from __future__ import annotations
 
@@ -17,46 +26,75 @@ from services.matcher.ports import StaleWrite
 
 Document = dict[str, Any]
 
+
+def _ref(*parts: str | None) -> str | None:
+    """One field for a compound key; None when its last part is missing."""
+    return None if parts[-1] is None else "|".join(str(p) for p in parts)
+
+
+def _string_only(field: str) -> dict[str, Any]:
+    return {"partialFilterExpression": {field: {"$type": "string"}}}
+
+
 INDEXES = [
     IndexSpec(
         "matcher_links",
-        (("tenant", 1), ("kind", 1), ("crm_id", 1)),
+        (("crm_ref", 1),),
         unique=True,
-        name="link_crm_id",
-        options={"partialFilterExpression": {"crm_id": {"$type": "string"}}},
+        name="link_crm_ref",
+        options=_string_only("crm_ref"),
     ),
     IndexSpec(
         "matcher_links",
-        (("tenant", 1), ("kind", 1), ("qbo_id", 1)),
+        (("qbo_ref", 1),),
         unique=True,
-        name="link_qbo_id",
-        options={"partialFilterExpression": {"qbo_id": {"$type": "string"}}},
+        name="link_qbo_ref",
+        options=_string_only("qbo_ref"),
     ),
     IndexSpec("matcher_links", (("tenant", 1), ("state", 1)), name="link_state"),
     IndexSpec("matcher_links", (("pending.crm.key", 1),), name="link_pending_crm"),
     IndexSpec("matcher_links", (("pending.qbo.key", 1),), name="link_pending_qbo"),
     IndexSpec(
         "matcher_mirror",
-        (("tenant", 1), ("system", 1), ("entity", 1), ("match_key", 1)),
-        name="mirror_match_key",
+        (("key_ref", 1),),
+        name="mirror_key_ref",
+        options=_string_only("key_ref"),
     ),
     IndexSpec(
         "matcher_mirror",
-        (("tenant", 1), ("system", 1), ("entity", 1), ("alt_key", 1)),
-        name="mirror_alt_key",
-    ),
-    IndexSpec(
-        "matcher_mirror", (("tenant", 1), ("account_id", 1)), name="mirror_account_id"
+        (("alt_ref", 1),),
+        name="mirror_alt_ref",
+        options=_string_only("alt_ref"),
     ),
     IndexSpec(
         "matcher_mirror",
-        (("tenant", 1), ("failed_write", 1)),
-        name="mirror_failed_write",
-        options={"partialFilterExpression": {"failed_write": {"$type": "string"}}},
+        (("account_ref", 1),),
+        name="mirror_account_ref",
+        options=_string_only("account_ref"),
+    ),
+    IndexSpec(
+        "matcher_mirror",
+        (("failed_write", 1),),
+        name="mirror_failed_write_key",
+        options=_string_only("failed_write"),
     ),
     IndexSpec("matcher_parked", (("tenant", 1), ("waiting", 1)), name="parked_waiting"),
     IndexSpec("matcher_audit", (("tenant", 1), ("at", 1)), name="audit_at"),
 ]
+# Indexes of earlier versions (by their keys: the embedded server names
+# indexes its own way), dropped when the indexes are ensured.
+RETIRED_INDEXES = {
+    "matcher_links": (
+        (("tenant", 1), ("kind", 1), ("crm_id", 1)),
+        (("tenant", 1), ("kind", 1), ("qbo_id", 1)),
+    ),
+    "matcher_mirror": (
+        (("tenant", 1), ("system", 1), ("entity", 1), ("match_key", 1)),
+        (("tenant", 1), ("system", 1), ("entity", 1), ("alt_key", 1)),
+        (("tenant", 1), ("account_id", 1)),
+        (("tenant", 1), ("failed_write", 1)),
+    ),
+}
 
 
 class MongoRepository:
@@ -70,7 +108,13 @@ class MongoRepository:
         self.audit = db["matcher_audit"]
 
     async def ensure_indexes(self) -> None:
+        await backfill_refs(self.store)
         await self.store.ensure_indexes(INDEXES)
+        for collection, retired in RETIRED_INDEXES.items():
+            existing = await self.store.db[collection].index_information()
+            for name, info in existing.items():
+                if tuple(tuple(part) for part in info["key"]) in retired:
+                    await self.store.db[collection].drop_index(name)
 
     async def settings(self, tenant: str) -> ConnectionSettings:
         doc = await self.connections.find_one({"_id": tenant}, {"settings": 1})
@@ -89,22 +133,26 @@ class MongoRepository:
     async def mirrors_by_key(
         self, tenant: str, system: str, entity: str, key: str, *, alt: bool = False
     ) -> list[MirrorEntry]:
-        field = "alt_key" if alt else "match_key"
-        query = {"tenant": tenant, "system": system, "entity": entity, field: key}
+        query = {"alt_ref" if alt else "key_ref": _ref(tenant, system, entity, key)}
         return [_mirror(doc) async for doc in self.mirrors.find(query)]
 
     async def mirror_by_failed_write(
         self, tenant: str, system: str, key: str
     ) -> MirrorEntry | None:
-        query = {"tenant": tenant, "failed_write": key, "system": system}
-        doc = await self.mirrors.find_one(query)
-        return _mirror(doc) if doc else None
+        async for doc in self.mirrors.find({"failed_write": key}):
+            if doc["tenant"] == tenant and doc["system"] == system:
+                return _mirror(doc)
+        return None
 
     async def contacts_of_account(
         self, tenant: str, account_id: str
     ) -> list[MirrorEntry]:
-        query = {"tenant": tenant, "account_id": account_id, "entity": "contact"}
-        return [_mirror(doc) async for doc in self.mirrors.find(query)]
+        query = {"account_ref": _ref(tenant, account_id)}
+        return [
+            _mirror(doc)
+            async for doc in self.mirrors.find(query)
+            if doc["entity"] == "contact"
+        ]
 
     async def save_mirror(self, entry: MirrorEntry) -> MirrorEntry:
         saved = entry.model_copy(update={"rev": entry.rev + 1})
@@ -114,8 +162,9 @@ class MongoRepository:
     async def link_of(
         self, tenant: str, kind: str, system: str, external_id: str
     ) -> Link | None:
-        query = {"tenant": tenant, "kind": kind, f"{system}_id": external_id}
-        doc = await self.links.find_one(query)
+        doc = await self.links.find_one(
+            {f"{system}_ref": _ref(tenant, kind, external_id)}
+        )
         return _link(doc) if doc else None
 
     async def links_of(
@@ -123,9 +172,9 @@ class MongoRepository:
     ) -> dict[str, Link]:
         if not external_ids:
             return {}
-        field = f"{system}_id"
-        query = {"tenant": tenant, "kind": kind, field: {"$in": external_ids}}
-        return {doc[field]: _link(doc) async for doc in self.links.find(query)}
+        refs = [_ref(tenant, kind, external_id) for external_id in external_ids]
+        query = {f"{system}_ref": {"$in": refs}}
+        return {doc[f"{system}_id"]: _link(doc) async for doc in self.links.find(query)}
 
     async def link_by_pending_key(
         self, tenant: str, system: str, key: str
@@ -215,16 +264,58 @@ async def _compare_and_set(
 
 
 def _doc(model: MirrorEntry | Link) -> Document:
-    return model.model_dump(mode="json", exclude={"id"})
+    return {**model.model_dump(mode="json", exclude={"id"}), **_refs(model)}
+
+
+def stored(model: MirrorEntry | Link) -> Document:
+    """The document this repository stores for ``model`` (``_id`` included),
+    for loading many at once (the benchmark's seed)."""
+    return {"_id": model.id, **_doc(model)}
+
+
+def _refs(model: MirrorEntry | Link) -> Document:
+    """The single-field keys the look-ups go by (see the module's doc)."""
+    if isinstance(model, Link):
+        return {
+            "crm_ref": _ref(model.tenant, model.kind, model.crm_id),
+            "qbo_ref": _ref(model.tenant, model.kind, model.qbo_id),
+        }
+    place = (model.tenant, model.system, model.entity)
+    return {
+        "key_ref": _ref(*place, model.match_key),
+        "alt_ref": _ref(*place, model.alt_key),
+        "account_ref": _ref(model.tenant, model.account_id),
+    }
+
+
+async def backfill_refs(store: Store) -> int:
+    """Derive the ``*_ref`` fields of documents stored before they existed
+    (a demo's data kept in var/mongo, say). Cheap when there are none."""
+    filled = 0
+    for name, model in (("matcher_links", "link"), ("matcher_mirror", "mirror")):
+        collection = store.db[name]
+        field = "crm_ref" if model == "link" else "key_ref"
+        async for doc in collection.find({field: {"$exists": False}}):
+            parsed = _link(doc) if model == "link" else _mirror(doc)
+            await collection.update_one({"_id": doc["_id"]}, {"$set": _refs(parsed)})
+            filled += 1
+    return filled
 
 
 def _strip_id(doc: Document) -> Document:
     return {k: v for k, v in doc.items() if k != "_id"}
 
 
+REF_FIELDS = frozenset({"crm_ref", "qbo_ref", "key_ref", "alt_ref", "account_ref"})
+
+
+def _fields(doc: Document) -> Document:
+    return {k: v for k, v in doc.items() if k != "_id" and k not in REF_FIELDS}
+
+
 def _mirror(doc: Document) -> MirrorEntry:
-    return MirrorEntry.model_validate(_strip_id(doc))
+    return MirrorEntry.model_validate(_fields(doc))
 
 
 def _link(doc: Document) -> Link:
-    return Link.model_validate({**_strip_id(doc), "id": doc["_id"]})
+    return Link.model_validate({**_fields(doc), "id": doc["_id"]})
