@@ -97,6 +97,14 @@ async def kill_and_restart(system: System, name: str) -> None:
     async with aiohttp.ClientSession() as http:
         port = system.ports[name]
         await _wait_ready(http, f"http://127.0.0.1:{port}/readyz", name)
+    await asyncio.sleep(0.2)
+    if system.processes[name].returncode is not None:
+        # Something else answered on its port (it could not bind it): the
+        # run's own infrastructure failed, not the sync.
+        raise AssertionError(
+            f"{name} exited on restart (code {system.processes[name].returncode});"
+            f" see {name}.log: port {port} taken by another process?"
+        )
 
 
 async def syncctl(system: System, *argv: str) -> tuple[int, str]:
