@@ -20,6 +20,7 @@ from typing import Any
 from pymongo import AsyncMongoClient, monitoring
 
 from common.messages import Envelope, Version
+from common.records import Party
 from common.settings import Settings
 from common.store import Store, open_store
 from services.matcher.bootstrap import bootstrap
@@ -50,13 +51,29 @@ class Commands(monitoring.CommandListener):
         pass
 
 
+# What the crm-gateway reads of a contact that has no account: the company
+# fields, the display name and "active" are not a contact's to carry.
+CONTACT_NOT_CARRIED = ["active", "billing_address", "company_name", "display_name"]
+
+
 def _contact(i: int, phone: str = "+1 415 555 0000") -> dict[str, Any]:
-    return {
-        "first_name": "P",
-        "last_name": f"N{i}",
-        "email": f"p{i}@bench.io",
-        "phone": phone,
-    }
+    """A Zoho contact as the crm-gateway's change carries it."""
+    person = Party(
+        first_name="P", last_name=f"N{i}", email=f"p{i}@bench.io", phone=phone
+    )
+    return {**person.model_dump(mode="json"), "not_carried": CONTACT_NOT_CARRIED}
+
+
+def _customer(i: int) -> dict[str, Any]:
+    """Its QBO customer as the qbo-gateway's change carries it."""
+    person = Party(
+        first_name="P",
+        last_name=f"N{i}",
+        display_name=f"P N{i}",
+        email=f"p{i}@bench.io",
+        phone="+1 415 555 0000",
+    )
+    return {**person.model_dump(mode="json"), "not_carried": ["account_id"]}
 
 
 def _stored(i: int) -> list[tuple[str, dict[str, Any]]]:
@@ -65,6 +82,8 @@ def _stored(i: int) -> list[tuple[str, dict[str, Any]]]:
     crm_id, qbo_id = f"c{i}", f"q{i}"
     record = _contact(i)
     key = record["email"]
+    # The agreed values of the synced fields both sides carry.
+    values = {k: record[k] for k in ("first_name", "last_name", "email", "phone")}
     crm = MirrorEntry(
         tenant=TENANT,
         system="crm",
@@ -81,7 +100,7 @@ def _stored(i: int) -> list[tuple[str, dict[str, Any]]]:
             "system": "qbo",
             "entity": "customer",
             "external_id": qbo_id,
-            "record": {**record, "display_name": f"P N{i}"},
+            "record": _customer(i),
             "version": Version(updated_at=T0, sequence=0),
         }
     )
@@ -91,8 +110,8 @@ def _stored(i: int) -> list[tuple[str, dict[str, Any]]]:
         kind="contact",
         crm_id=crm_id,
         qbo_id=qbo_id,
-        base=record,
-        base_hash=values_hash(record),
+        base=values,
+        base_hash=values_hash(values),
         rev=1,
     )
     return [
@@ -170,11 +189,14 @@ async def matcher_scale(
         stored, fresh = 0, 10_000_000
         for size in sizes:
             await _seed(store, size - stored, stored)
+            # Contacts stored in this round, spread over it, none edited before.
+            step = max(1, (size - stored) // changes)
+            picked = range(stored, size, step)
             stored = size
             second = size * 10
             edits = [
-                _change(i, second + n, f"+1 415 555 {n:04}")
-                for n, i in enumerate(range(0, size, max(1, size // changes)))
+                _change(i, second + n, f"+1 415 555 {n + 1:04}")
+                for n, i in enumerate(picked)
             ][:changes]
             new = [
                 _change(fresh + n, second + changes + n, "+1 415 555 0001")
