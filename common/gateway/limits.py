@@ -1,9 +1,10 @@
 """Client-side rate limits per tenant, as the real APIs impose them.
 
-A request takes a slot: the rate limiter (aiolimiter's leaky bucket), the
-concurrency semaphore, and for batch or heavy calls their own extra limiter
-or semaphore. A 429 pauses the tenant until its Retry-After has passed, so
-the other in-flight callers back off too instead of hammering the API.
+A request takes a slot: the rate limiter (a sliding window, as the APIs
+count: never more than the quota in any minute), the concurrency semaphore,
+and for batch or heavy calls their own extra window or semaphore. A 429
+pauses the tenant until its Retry-After has passed, so the other in-flight
+callers back off too instead of hammering the API.
 The limits are per process: with N replicas, configure 1/N of the API's.
 """
 
@@ -11,10 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from aiolimiter import AsyncLimiter
+# Our clock admits a call; the API counts it when it arrives. A window a
+# little longer than the API's keeps a late arrival of the oldest call and
+# an early one of the newest from landing in one of the API's minutes.
+MARGIN_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -25,12 +30,42 @@ class LimitSpec:
     heavy_concurrent: int | None = None  # Zoho: 10 for searches, COQL, big writes
 
 
+class SlidingWindow:
+    """At most ``limit`` admissions in any ``seconds``-long window, as the
+    APIs count. (A leaky bucket as large as a minute's quota admits a full
+    minute's worth at once and then keeps dripping, so after a burst a
+    sliding minute sees up to twice the quota: 429s.) Callers are admitted
+    in the order they came (the lock is fair)."""
+
+    def __init__(self, limit: float, seconds: float) -> None:
+        self.limit = max(1, int(limit))
+        self.seconds = seconds
+        self._admitted: deque[float] = deque()
+        self._turn = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._turn:
+            loop = asyncio.get_running_loop()
+            while True:
+                now = loop.time()
+                while self._admitted and now - self._admitted[0] >= self.seconds:
+                    self._admitted.popleft()
+                if len(self._admitted) < self.limit:
+                    self._admitted.append(now)
+                    return
+                await asyncio.sleep(self._admitted[0] + self.seconds - now)
+
+
+def per_minute(limit: float) -> SlidingWindow:
+    return SlidingWindow(limit, 60 + MARGIN_SECONDS)
+
+
 class _TenantLimits:
     def __init__(self, spec: LimitSpec) -> None:
-        self.rate = AsyncLimiter(spec.per_minute, 60)
+        self.rate = per_minute(spec.per_minute)
         self.concurrency = asyncio.Semaphore(spec.concurrent)
         self.batch = (
-            AsyncLimiter(spec.batch_per_minute, 60) if spec.batch_per_minute else None
+            per_minute(spec.batch_per_minute) if spec.batch_per_minute else None
         )
         self.heavy = (
             asyncio.Semaphore(spec.heavy_concurrent) if spec.heavy_concurrent else None
