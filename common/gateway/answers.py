@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from common.bus.requests import Answer, Request, Responder
+from common.bus.requests import Answer, Request, RequestServer, Responder
 from common.connections import Connections
 from common.entities import ENTITIES
 from common.gateway.calls import ApiPermanentError
+from common.runtime import ServiceContext
 
 SIDE_NAMES = {"crm": "Zoho CRM", "qbo": "QuickBooks"}
 # (tenant, entity, id) → how a person knows the record, or None if it is not there
@@ -79,3 +80,19 @@ async def _lookup(system: str, request: Request, read_label: ReadLabel) -> Answe
             ok=False, reason=f"{where} does not exist in tenant {request.tenant!r}"
         )
     return Answer(ok=True, label=label)
+
+
+def serve_answers(
+    context: ServiceContext,
+    service: str,
+    system: str,
+    connections: Connections,
+    read_label: ReadLabel,
+    connected: Connected,
+) -> None:
+    """Answer operators' requests while the service runs (started with the
+    service, stopped before it)."""
+    answer = responder(system, connections, read_label, connected)
+    requests = RequestServer(context.bus, service, system, answer)
+    context.on_start.append(requests.start)
+    context.on_stop.append(requests.stop)

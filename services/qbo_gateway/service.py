@@ -16,10 +16,9 @@ import aiohttp
 import structlog
 
 from common.bus import QUEUES, Bus, DeadLetters
-from common.bus.requests import RequestServer
 from common.connections import CONNECTION_INDEXES, Connections
 from common.crypto import TokenCipher
-from common.gateway.answers import responder
+from common.gateway.answers import serve_answers
 from common.gateway.calls import ApiCaller, RetryPolicy
 from common.gateway.cursors import CURSOR_INDEXES, Cursors
 from common.gateway.handlers import by_kind, parking
@@ -163,12 +162,14 @@ def register(context: ServiceContext, gateway: QboGateway) -> None:
         prefetch=8,
     )
     context.consume(backfill, parking(park, reads.backfill), prefetch=1)
-    answer = responder(
-        "qbo", gateway.connections, gateway.lookups.label, gateway.connected
+    serve_answers(
+        context,
+        SERVICE,
+        "qbo",
+        gateway.connections,
+        gateway.lookups.label,
+        gateway.connected,
     )
-    requests = RequestServer(context.bus, SERVICE, "qbo", answer)
-    context.on_start.append(requests.start)
-    context.on_stop.append(requests.stop)
     context.on_stop.append(gateway.close)
 
 
