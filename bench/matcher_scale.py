@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 
 from common.messages import Envelope, Version
 from common.records import Party
 from common.settings import Settings
 from common.store import Store, open_store
+from common.store.commands import CommandCounter
 from services.matcher.bootstrap import bootstrap
 from services.matcher.fields import values_hash
 from services.matcher.model import Link, MirrorEntry, version_key
@@ -31,24 +32,6 @@ from services.matcher.mongo import stored
 TENANT = "bench"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 CHUNK = 1000
-
-
-class Commands(monitoring.CommandListener):
-    """Counts the commands the driver sends while ``counting`` is on."""
-
-    def __init__(self) -> None:
-        self.counting = False
-        self.sent = 0
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.counting:
-            self.sent += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 # What the crm-gateway reads of a contact that has no account: the company
@@ -144,16 +127,15 @@ def _change(i: int, second: int, phone: str) -> Envelope:
 
 
 async def _timed(
-    matcher: Any, commands: Commands, changes: Sequence[Envelope]
+    matcher: Any, commands: CommandCounter, changes: Sequence[Envelope]
 ) -> tuple[list[float], int]:
     took: list[float] = []
-    commands.sent, commands.counting = 0, True
+    before = commands.sent
     for change in changes:
         started = time.perf_counter()
         await matcher.handle(change)
         took.append((time.perf_counter() - started) * 1000)
-    commands.counting = False
-    return took, commands.sent
+    return took, commands.sent - before
 
 
 def _summary(took: list[float], sent: int) -> dict[str, float]:
@@ -175,14 +157,14 @@ async def matcher_scale(
     server = probe.server
     await probe.close()
     assert settings.mongodb_url is not None
-    commands = Commands()
+    commands = CommandCounter()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.mongodb_url.get_secret_value(),
         tz_aware=True,
         event_listeners=[commands],
     )
     database = f"{settings.mongodb_database}_scale"
-    store = Store(client=client, db=client[database], server=server)
+    store = Store(client=client, db=client[database], server=server, commands=commands)
     figures: dict[str, Any] = {}
     try:
         matcher = await bootstrap(store)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from common.store.commands import CommandCounter
 
 
 class Metrics:
@@ -36,3 +42,20 @@ class Metrics:
             registry=self.registry,
         )
         self.service = service
+
+    def count_store_commands(self, commands: CommandCounter) -> None:
+        """Expose the store client's command count (round trips) as
+        ``sync_store_commands_total``."""
+        self.registry.register(_StoreCommands(commands))
+
+
+class _StoreCommands(Collector):
+    def __init__(self, commands: CommandCounter) -> None:
+        self.commands = commands
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "sync_store_commands",
+            "Commands sent to the store (each one round trip)",
+            value=self.commands.sent,
+        )

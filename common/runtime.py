@@ -97,6 +97,7 @@ class ServiceRunner:
         bus = Bus(settings)
         await bus.connect()
         metrics = Metrics(self.name)
+        metrics.count_store_commands(store.commands)
         http = web.Application()
         context = ServiceContext(
             name=self.name,

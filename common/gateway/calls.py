@@ -2,7 +2,7 @@
 
 Takes a rate-limit slot, sends with the current access token, and lets the
 gateway's error table classify the answer: ok; auth (refresh the token once
-and resend); throttled (pause the tenant for Retry-After, resend); retry
+and resend); throttled (pause the tenant, resend: ``RateLimits.throttled``); retry
 (exponential backoff with full jitter, bounded); permanent (raise). Network
 errors and timeouts count as retry.
 """
@@ -63,7 +63,8 @@ class RetryPolicy:
     attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 20.0
-    throttle_default: float = 60.0  # when a 429 names no Retry-After
+    # A 429 without Retry-After pauses at most this long (limits.throttled).
+    throttle_default: float = 60.0
 
     def backoff(self, attempt: int) -> float:
         # Full jitter: spreads the retries of many callers apart.
@@ -109,6 +110,7 @@ class ApiCaller:
                 else:
                     verdict = self.classify(response)
             if verdict.kind == "ok" and response is not None:
+                self.limits.answered(tenant)
                 return response
             last = verdict
             if verdict.kind == "auth" and not refreshed:
@@ -130,8 +132,12 @@ class ApiCaller:
             if attempt == self.policy.attempts:
                 break
             if verdict.kind == "throttled":
-                pause = verdict.retry_after or self.policy.throttle_default
-                self.limits.pause(tenant, pause)
+                pause = self.limits.throttled(
+                    tenant,
+                    retry_after=verdict.retry_after,
+                    cap=self.policy.throttle_default,
+                    batch=batch,
+                )
                 log.warning("api_throttled", tenant=tenant, what=what, pause=pause)
             else:
                 delay = self.policy.backoff(attempt)

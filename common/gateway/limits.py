@@ -3,8 +3,12 @@
 A request takes a slot: the rate limiter (a sliding window, as the APIs
 count: never more than the quota in any minute), the concurrency semaphore,
 and for batch or heavy calls their own extra window or semaphore. A 429
-pauses the tenant until its Retry-After has passed, so the other in-flight
-callers back off too instead of hammering the API.
+pauses the tenant, so the other in-flight callers back off too instead of
+hammering the API: for its Retry-After when it names one; else (QBO never
+does) for a short pause that doubles while 429s keep coming (1, 2, 4 … s,
+up to a cap), and at least until our own window admits its next call. A
+blanket minute (Intuit's advice) would idle the quota for a 429 that a
+moment's concurrency peak caused.
 The limits are per process: with N replicas, configure 1/N of the API's.
 """
 
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 # little longer than the API's keeps a late arrival of the oldest call and
 # an early one of the newest from landing in one of the API's minutes.
 MARGIN_SECONDS = 1.0
+FIRST_THROTTLE_PAUSE = 1.0  # seconds, doubled per 429 in a row
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,13 @@ class SlidingWindow:
                     return
                 await asyncio.sleep(self._admitted[0] + self.seconds - now)
 
+    def frees_in(self) -> float:
+        """Seconds until this window admits one more call (0: it would now)."""
+        if len(self._admitted) < self.limit:
+            return 0.0
+        now = asyncio.get_running_loop().time()
+        return max(self._admitted[-self.limit] + self.seconds - now, 0.0)
+
 
 def per_minute(limit: float) -> SlidingWindow:
     return SlidingWindow(limit, 60 + MARGIN_SECONDS)
@@ -71,6 +83,7 @@ class _TenantLimits:
             asyncio.Semaphore(spec.heavy_concurrent) if spec.heavy_concurrent else None
         )
         self.paused_until = 0.0
+        self.throttled_in_a_row = 0
 
 
 class RateLimits:
@@ -89,6 +102,25 @@ class RateLimits:
         limits = self._of(tenant)
         until = asyncio.get_running_loop().time() + seconds
         limits.paused_until = max(limits.paused_until, until)
+
+    def throttled(
+        self, tenant: str, *, retry_after: float | None, cap: float, batch: bool
+    ) -> float:
+        """A 429: pause the tenant, and say for how long (see the module)."""
+        limits = self._of(tenant)
+        limits.throttled_in_a_row += 1
+        if retry_after is not None:
+            pause = retry_after
+        else:
+            doubled = FIRST_THROTTLE_PAUSE * 2 ** (limits.throttled_in_a_row - 1)
+            window = limits.batch if batch and limits.batch else limits.rate
+            pause = min(cap, max(doubled, window.frees_in()))
+        self.pause(tenant, pause)
+        return pause
+
+    def answered(self, tenant: str) -> None:
+        """A call went through: the next 429 starts from the short pause."""
+        self._of(tenant).throttled_in_a_row = 0
 
     @contextlib.asynccontextmanager
     async def slot(

@@ -20,6 +20,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from common.settings import Settings
+from common.store.commands import CommandCounter
 from common.store.embedded import EmbeddedMongo
 
 log = structlog.get_logger(__name__)
@@ -46,6 +47,7 @@ class Store:
     db: AsyncDatabase[Document]
     embedded: EmbeddedMongo | None = None
     server: str = "mongodb"  # or "nx_27017": the embedded MongoDB-wire server
+    commands: CommandCounter = field(default_factory=CommandCounter)
 
     @property
     def ttl_indexes_are_cheap(self) -> bool:
@@ -113,8 +115,13 @@ async def open_store(
             url = await embedded.start()
             if share:
                 write_shared_marker(data_dir, url)
+    commands = CommandCounter()
     client: AsyncMongoClient[Document] = AsyncMongoClient(
-        url, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000
+        url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5000,
+        connectTimeoutMS=5000,
+        event_listeners=[commands],
     )
     db = client[database or settings.mongodb_database]
     info = await client.admin.command("buildInfo")
@@ -123,4 +130,5 @@ async def open_store(
         db=db,
         embedded=embedded,
         server=str(info.get("process") or "mongodb"),
+        commands=commands,
     )

@@ -2,7 +2,9 @@
 
 Per batch of up to 30 commands (same tenant and entity, gathered for a short
 linger): creates first re-check their match key against the live API (one
-batch of queries), so a stale mirror can never create a duplicate; then one
+``IN`` query for the batch's whole keys, a single call; names of several
+words one LIKE query each, in a batch call), so a stale mirror can never
+create a duplicate; then one
 batch call carries the creates, updates and deactivations with a requestid
 derived from the commands' idempotency keys. Copies of one command in a
 batch (same idempotency key) are written once and all get that outcome; a
@@ -47,7 +49,9 @@ from services.qbo_gateway.write_bodies import (
     deactivation_body,
     disambiguated_name,
     holds_key,
+    keys_query,
     match_query,
+    needs_like,
 )
 
 log = structlog.get_logger(__name__)
@@ -248,8 +252,10 @@ class QboWrites:
     ) -> None:
         """A create whose key one live row holds is linked to it; two or more
         fail it. Its match key is asked first, then, when that finds nothing,
-        its alternative key (a vendor without email: its name): one batch of
-        queries per turn."""
+        its alternative key (a vendor without email: its name). Per turn, the
+        whole keys of one field go in one ``IN`` query (a single call: the
+        batch budget stays for writes); only names of several words, which
+        need LIKE, are asked one query each, together in one batch call."""
         checks = {
             index: key_checks(
                 "qbo",
@@ -268,40 +274,75 @@ class QboWrites:
             }
             if not asking:
                 return
-            answers = await self.client.batch(
-                tenant,
-                [
-                    {"bId": f"q{index}", "Query": match_query(batch[index].entity, c)}
-                    for index, c in asking.items()
-                ],
-            )
-            for index, check in asking.items():
-                self._recheck_answer(
-                    batch[index], check, answers.get(f"q{index}") or {}, index, results
-                )
+            whole = {i: c for i, c in asking.items() if not needs_like(c)}
+            await self._recheck_whole_keys(tenant, batch, whole, results)
+            liked = {i: c for i, c in asking.items() if needs_like(c)}
+            await self._recheck_liked_keys(tenant, batch, liked, results)
 
-    def _recheck_answer(
+    async def _recheck_whole_keys(
+        self,
+        tenant: str,
+        batch: Sequence[Pending],
+        asking: dict[int, KeyCheck],
+        results: dict[int, Envelope | BaseException],
+    ) -> None:
+        entity = batch[0].entity
+        by_field: dict[str, dict[int, KeyCheck]] = {}
+        for index, check in asking.items():
+            by_field.setdefault(check.field, {})[index] = check
+        for field, checks in by_field.items():
+            rows = await self.client.query_rows(
+                tenant,
+                entity.api,
+                keys_query(entity, field, [c.key for c in checks.values()]),
+            )
+            for index, check in checks.items():
+                self._recheck_rows(batch[index], check, rows, index, results)
+
+    async def _recheck_liked_keys(
+        self,
+        tenant: str,
+        batch: Sequence[Pending],
+        asking: dict[int, KeyCheck],
+        results: dict[int, Envelope | BaseException],
+    ) -> None:
+        if not asking:
+            return
+        answers = await self.client.batch(
+            tenant,
+            [
+                {"bId": f"q{index}", "Query": match_query(batch[index].entity, c)}
+                for index, c in asking.items()
+            ],
+        )
+        for index, check in asking.items():
+            answer = answers.get(f"q{index}") or {}
+            if "Fault" in answer:
+                code, message = fault_of(answer)
+                results[index] = RetriableError(
+                    f"re-check failed: QBO {code} {message}"
+                )
+                continue
+            rows = (answer.get("QueryResponse") or {}).get(batch[index].entity.api, [])
+            self._recheck_rows(batch[index], check, rows, index, results)
+
+    def _recheck_rows(
         self,
         pending: Pending,
         check: KeyCheck,
-        answer: dict[str, Any],
+        rows: Sequence[dict[str, Any]],
         index: int,
         results: dict[int, Envelope | BaseException],
     ) -> None:
-        if "Fault" in answer:
-            code, message = fault_of(answer)
-            results[index] = RetriableError(f"re-check failed: QBO {code} {message}")
-            return
-        rows = (answer.get("QueryResponse") or {}).get(pending.entity.api, [])
-        rows = [row for row in rows if holds_key(row, check)]
-        if len(rows) == 1:
-            results[index] = self._written(pending, rows[0], linked_existing=True)
-        elif len(rows) > 1:
-            ids = ", ".join(str(row["Id"]) for row in rows)
+        holding = [row for row in rows if holds_key(row, check)]
+        if len(holding) == 1:
+            results[index] = self._written(pending, holding[0], linked_existing=True)
+        elif len(holding) > 1:
+            ids = ", ".join(str(row["Id"]) for row in holding)
             results[index] = self._failed(
                 pending,
-                f"{check.key} matches {len(rows)} QBO {pending.entity.api} records "
-                f"({ids}): not created, pick one and link it",
+                f"{check.key} matches {len(holding)} QBO {pending.entity.api} "
+                f"records ({ids}): not created, pick one and link it",
             )
 
     def _operation(self, pending: Pending, context: WriteContext) -> dict[str, Any]:

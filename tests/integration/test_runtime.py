@@ -40,8 +40,23 @@ async def test_health_ready_and_metrics(settings: Settings) -> None:
                 assert response.status == 200
                 text = await response.text()
                 assert 'sync_dependency_up{dependency="broker"} 1.0' in text
+            before = _store_commands(text)
+            assert runner.context is not None
+            await runner.context.store.db["probe"].find_one({"_id": "x"})
+            await runner.context.store.db["probe"].find_one({"_id": "y"})
+            async with http.get(f"{base}/metrics") as response:
+                after = _store_commands(await response.text())
+            # The two finds, and the readiness pings the scrape may trigger.
+            assert after - before >= 2
     finally:
         await runner.stop()
+
+
+def _store_commands(metrics_text: str) -> float:
+    for line in metrics_text.splitlines():
+        if line.startswith("sync_store_commands_total "):
+            return float(line.split()[1])
+    raise AssertionError("sync_store_commands_total is not exposed")
 
 
 async def test_graceful_stop_finishes_in_flight_work(settings: Settings) -> None:

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from common.gateway.limits import SlidingWindow
+from common.gateway.limits import MARGIN_SECONDS, LimitSpec, RateLimits, SlidingWindow
 
 pytestmark = pytest.mark.unit
 
@@ -48,3 +48,38 @@ async def test_a_burst_after_a_quiet_spell_is_still_the_limit_only() -> None:
     # A leaky bucket would have let two more through by now; the window lets
     # none through until the first burst's calls leave it.
     assert min(at for _n, at in second) >= min(at for _n, at in first) + 0.3
+
+
+async def test_a_429_without_retry_after_pauses_briefly_then_doubles() -> None:
+    limits = RateLimits(LimitSpec(per_minute=500, concurrent=10, batch_per_minute=40))
+    pauses = [
+        limits.throttled("t", retry_after=None, cap=60, batch=True) for _ in range(8)
+    ]
+    # Not a blanket minute: a moment's concurrency peak costs a second.
+    assert pauses == [1, 2, 4, 8, 16, 32, 60, 60]
+    limits.answered("t")
+    assert limits.throttled("t", retry_after=None, cap=60, batch=True) == 1
+    # Another tenant's 429s are its own.
+    assert limits.throttled("u", retry_after=None, cap=60, batch=False) == 1
+
+
+async def test_a_429_waits_at_least_until_our_window_admits_again() -> None:
+    limits = RateLimits(LimitSpec(per_minute=500, concurrent=10, batch_per_minute=2))
+    for _ in range(2):  # the batch window is full now
+        async with limits.slot("t", batch=True):
+            pass
+    pause = limits.throttled("t", retry_after=None, cap=120, batch=True)
+    assert 60 < pause <= 60 + MARGIN_SECONDS
+    # A single call's window is not full: the short pause.
+    limits.answered("t")
+    assert limits.throttled("t", retry_after=None, cap=120, batch=False) == 1
+
+
+async def test_a_429_with_retry_after_pauses_for_what_it_says() -> None:
+    limits = RateLimits(LimitSpec(per_minute=500, concurrent=10))
+    assert limits.throttled("t", retry_after=7.5, cap=60, batch=False) == 7.5
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    limits.throttled("t", retry_after=0.05, cap=60, batch=False)
+    # The longer pause already set holds: a later, shorter one cannot cut it.
+    assert limits._of("t").paused_until >= started + 7.4
