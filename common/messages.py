@@ -28,6 +28,11 @@ from common.entities import RECORD_TYPE, System, validate_entity
 from common.records import CanonicalRecord
 
 Kind = Literal["change", "write", "written", "poll", "backfill", "fetch", "command"]
+# "bulk": work a backfill caused (its changes, their writes, outcomes,
+# markers and echoes); it has queues of its own, and its API calls yield to
+# live ones, so a person's edit is never stuck behind a tenant's history.
+Lane = Literal["live", "bulk"]
+BULK_PREFIX = "bulk."
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -98,6 +103,7 @@ class Envelope(BaseModel):
     occurred_at: AwareDatetime = Field(default_factory=utcnow)
     attempt: int = Field(default=1, ge=1)
     payload: dict[str, Any] = Field(default_factory=dict)
+    lane: Lane = "live"  # inherited by what this message causes
     _parsed: _Parsed = PrivateAttr(default_factory=_Parsed)
 
     @field_validator("entity")
@@ -110,7 +116,8 @@ class Envelope(BaseModel):
 
     @property
     def routing_key(self) -> str:
-        return f"{self.kind}.{self.system}.{self.entity}"
+        key = f"{self.kind}.{self.system}.{self.entity}"
+        return BULK_PREFIX + key if self.lane == "bulk" else key
 
     def record(self) -> CanonicalRecord:
         """The payload parsed as the canonical record of this entity."""

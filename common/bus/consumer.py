@@ -32,6 +32,7 @@ from common.bus.in_flight import InFlight
 from common.bus.topology import QueueSpec, pick_delay
 from common.errors import PermanentError, RetriableError, classify
 from common.inbox import Claim, Inbox, new_owner
+from common.lanes import CURRENT_LANE
 from common.messages import Envelope
 from common.metrics import Metrics
 from common.payloads import typed_payload
@@ -155,6 +156,7 @@ class Consumer:
             await message.ack()
             return "dead_lettered"
         event_id = str(envelope.event_id)
+        CURRENT_LANE.set(envelope.lane)
         # Every log line of this message, the handler's own included, carries
         # these (each delivery runs in its own task, so its own context).
         structlog.contextvars.bind_contextvars(

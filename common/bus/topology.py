@@ -5,7 +5,9 @@ consumer queue has one retry queue per delay: a failed message waits there
 (message TTL) and is dead-lettered straight back to *its* queue through the
 default exchange, so a retry never reaches the other consumers of the same
 routing key. Backfill work has queues of its own so real-time changes are
-never stuck behind a tenant's history.
+never stuck behind a tenant's history: the backfill tasks themselves, and
+the bulk lane (``bulk.<kind>.…``, see ``Envelope.lane``) carrying what a
+backfill causes through the matcher and both gateways.
 """
 
 from __future__ import annotations
@@ -24,13 +26,18 @@ QUEUES: dict[str, tuple[QueueSpec, ...]] = {
         QueueSpec("crm_gateway.writes", ("write.crm.*",)),
         QueueSpec("crm_gateway.tasks", ("poll.crm.*", "fetch.crm.*")),
         QueueSpec("crm_gateway.backfill", ("backfill.crm.*",)),
+        QueueSpec("crm_gateway.bulk", ("bulk.write.crm.*", "bulk.fetch.crm.*")),
     ),
     "qbo_gateway": (
         QueueSpec("qbo_gateway.writes", ("write.qbo.*",)),
         QueueSpec("qbo_gateway.tasks", ("poll.qbo.*", "fetch.qbo.*")),
         QueueSpec("qbo_gateway.backfill", ("backfill.qbo.*",)),
+        QueueSpec("qbo_gateway.bulk", ("bulk.write.qbo.*", "bulk.fetch.qbo.*")),
     ),
-    "matcher": (QueueSpec("matcher.events", ("change.#", "written.#", "command.#")),),
+    "matcher": (
+        QueueSpec("matcher.events", ("change.#", "written.#", "command.#")),
+        QueueSpec("matcher.bulk", ("bulk.change.#", "bulk.written.#")),
+    ),
     "scheduler": (),
 }
 

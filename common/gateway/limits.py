@@ -2,7 +2,9 @@
 
 A request takes a slot: the rate limiter (a sliding window, as the APIs
 count: never more than the quota in any minute), the concurrency semaphore,
-and for batch or heavy calls their own extra window or semaphore. A 429
+and for batch or heavy calls their own extra window or semaphore. Calls for
+live work take their turn in the windows before calls for bulk work
+(``common/lanes.py``). A 429
 pauses the tenant, so the other in-flight callers back off too instead of
 hammering the API: for its Retry-After when it names one; else (QBO never
 does) for a short pause that doubles while 429s keep coming (1, 2, 4 … s,
@@ -19,6 +21,8 @@ import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+
+from common.lanes import live_now
 
 # Our clock admits a call; the API counts it when it arrives. A window a
 # little longer than the API's keeps a late arrival of the oldest call and
@@ -39,26 +43,52 @@ class SlidingWindow:
     """At most ``limit`` admissions in any ``seconds``-long window, as the
     APIs count. (A leaky bucket as large as a minute's quota admits a full
     minute's worth at once and then keeps dripping, so after a burst a
-    sliding minute sees up to twice the quota: 429s.) Callers are admitted
-    in the order they came (the lock is fair)."""
+    sliding minute sees up to twice the quota: 429s.) Waiting callers form
+    two lines, urgent (live work) and the rest (bulk work), each served in
+    the order it came; a free place goes to the urgent line first."""
 
     def __init__(self, limit: float, seconds: float) -> None:
         self.limit = max(1, int(limit))
         self.seconds = seconds
         self._admitted: deque[float] = deque()
-        self._turn = asyncio.Lock()
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._others: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
 
-    async def acquire(self) -> None:
-        async with self._turn:
-            loop = asyncio.get_running_loop()
-            while True:
-                now = loop.time()
-                while self._admitted and now - self._admitted[0] >= self.seconds:
-                    self._admitted.popleft()
-                if len(self._admitted) < self.limit:
-                    self._admitted.append(now)
-                    return
-                await asyncio.sleep(self._admitted[0] + self.seconds - now)
+    async def acquire(self, *, urgent: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        line = self._urgent if urgent else self._others
+        line.append(future)
+        self._serve()
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future in line:
+                line.remove(future)
+            self._serve()
+            raise
+
+    def _serve(self) -> None:
+        """Admit waiters while the window has room; else wake when it will."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self._admitted and now - self._admitted[0] >= self.seconds:
+            self._admitted.popleft()
+        while len(self._admitted) < self.limit and (self._urgent or self._others):
+            future = (self._urgent or self._others).popleft()
+            if future.done():  # its caller was cancelled
+                continue
+            self._admitted.append(now)
+            future.set_result(None)
+        if (self._urgent or self._others) and self._timer is None:
+            # A hair late, so the oldest admission has surely left by then.
+            wake = self._admitted[0] + self.seconds + 0.001
+            self._timer = loop.call_at(wake, self._wake)
+
+    def _wake(self) -> None:
+        self._timer = None
+        self._serve()
 
     def frees_in(self) -> float:
         """Seconds until this window admits one more call (0: it would now)."""
@@ -131,9 +161,10 @@ class RateLimits:
         # A loop, not an event: a later 429 may extend the pause meanwhile.
         while (wait := limits.paused_until - loop.time()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(wait)
+        urgent = live_now()
         if batch and limits.batch is not None:
-            await limits.batch.acquire()
-        await limits.rate.acquire()
+            await limits.batch.acquire(urgent=urgent)
+        await limits.rate.acquire(urgent=urgent)
         async with contextlib.AsyncExitStack() as stack:
             if heavy and limits.heavy is not None:
                 await stack.enter_async_context(limits.heavy)

@@ -18,6 +18,7 @@ import structlog
 
 from common.bus import Bus
 from common.gateway.cursors import Cursors
+from common.gateway.echoes import BulkEchoes
 from common.gateway.refusals import Refusals
 from common.messages import Envelope, Version
 from common.payloads import (
@@ -55,8 +56,10 @@ class Reads:
         cursors: Cursors,
         refusals: Refusals,
         field_maps: FieldMaps | None = None,
+        echoes: BulkEchoes | None = None,
     ) -> None:
         self.client = client
+        self.echoes = echoes or BulkEchoes()
         self.bus = bus
         self.cursors = cursors
         self.refusals = refusals
@@ -81,11 +84,17 @@ class Reads:
         event_id: uuid.UUID | None = None,
     ) -> Envelope:
         stamp = version.updated_at.isoformat() if version else "gone"
+        lane = (
+            "bulk"
+            if source == "backfill"
+            else self.echoes.lane_of(cause, spec.entity, external_id)
+        )
         change = cause.caused(
             key=f"change|{external_id}|{stamp}",
             kind="change",
             entity=spec.entity,
             external_id=external_id,
+            lane=lane,
             version=version,
             deleted=record is None,
             payload=ChangePayload(

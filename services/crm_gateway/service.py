@@ -25,6 +25,7 @@ from common.crypto import TokenCipher
 from common.gateway.answers import serve_answers
 from common.gateway.calls import ApiCaller, RetryPolicy
 from common.gateway.cursors import CURSOR_INDEXES, Cursors
+from common.gateway.echoes import BulkEchoes
 from common.gateway.handlers import by_kind, parking
 from common.gateway.leases import Leases
 from common.gateway.limits import LimitSpec, RateLimits
@@ -83,6 +84,7 @@ class Gateway:
     authorisations: Authorisations
     session: aiohttp.ClientSession
     bus: Bus
+    echoes: BulkEchoes
 
     async def connected(self, tenant: str) -> None:
         """After an authorisation: a fresh channel, then the parked work."""
@@ -122,6 +124,7 @@ def make_gateway(
     rate_limits = RateLimits(limits or zoho_limits(settings))
     caller = ApiCaller(tokens, rate_limits, classify, policy)
     client = ZohoClient(caller, tokens, session)
+    echoes = BulkEchoes()
     public = (
         settings.crm_gateway_public_url
         or f"http://{settings.http_host}:{settings.crm_gateway_port}"
@@ -137,6 +140,7 @@ def make_gateway(
             Cursors(store),
             Refusals(DeadLetters(store, bus), "crm_gateway.tasks"),
             FieldMaps(connections),
+            echoes,
         ),
         writes=Writes(client, linger=linger, field_maps=FieldMaps(connections)),
         channels=Channels(
@@ -151,6 +155,7 @@ def make_gateway(
         authorisations=Authorisations(store, cipher),
         session=session,
         bus=bus,
+        echoes=echoes,
     )
 
 
@@ -162,10 +167,16 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
     """Consumers, routes and background jobs: the explicit handler table."""
     park = gateway.parked
     reads = gateway.reads
+    writes = gateway.echoes.remembering(gateway.writes.handle)
     context.consume(
         queue("crm_gateway.writes"),
-        parking(park, by_kind("crm-gateway", {"write": gateway.writes.handle})),
+        parking(park, by_kind("crm-gateway", {"write": writes})),
         prefetch=2 * 100,  # enough in flight to fill a 100-record call
+    )
+    context.consume(
+        queue("crm_gateway.bulk"),  # the bulk lane
+        parking(park, by_kind("crm-gateway", {"write": writes, "fetch": reads.fetch})),
+        prefetch=2 * 100,
     )
     context.consume(
         queue("crm_gateway.tasks"),

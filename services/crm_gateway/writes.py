@@ -31,8 +31,9 @@ from pydantic import ValidationError
 from common.entities import RECORD_TYPE
 from common.errors import PermanentError, RetriableError
 from common.gateway.batcher import Batcher
+from common.lanes import CURRENT_LANE
 from common.matchkeys import KeyCheck, key_checks, key_field, name_key
-from common.messages import Envelope, Version, WriteCommand, WriteOutcome
+from common.messages import Envelope, Lane, Version, WriteCommand, WriteOutcome
 from common.records import Address, CanonicalRecord, Organization, Party
 from services.crm_gateway.client import (
     MAX_IN_VALUES,
@@ -56,7 +57,7 @@ log = structlog.get_logger(__name__)
 LINGER_SECONDS = 0.25  # enough for a busy queue to fill a 100-record call
 COMPANY = ("company_name", "billing_address")  # a contact's, kept on its Account
 
-Key = tuple[str, str]  # tenant, entity
+Key = tuple[str, str, Lane]  # tenant, entity, lane: a batch is one lane's
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ class Writes:
             command = WriteCommand.model_validate(envelope.payload)
         except ValidationError as exc:
             raise PermanentError(f"malformed write command: {exc}") from exc
-        key = (envelope.tenant, spec.entity)
+        key = (envelope.tenant, spec.entity, envelope.lane)
         external_id = envelope.external_id
         # Zoho keeps no inactive state for some modules; what changed with a
         # deactivation (a name, an address edited before it) is still written.
@@ -368,7 +369,8 @@ class Writes:
     async def _flush_updates(
         self, key: Key, jobs: Sequence[Job]
     ) -> list[Envelope | BaseException]:
-        tenant, entity = key
+        tenant, entity, lane = key
+        CURRENT_LANE.set(lane)  # this batch's calls queue in its lane
         spec = spec_of(entity)
         items = await self.client.update(
             tenant, spec.module, [job.body for job in jobs]
@@ -381,7 +383,8 @@ class Writes:
     async def _flush_creates(
         self, key: Key, jobs: Sequence[Job]
     ) -> list[Envelope | BaseException]:
-        tenant, entity = key
+        tenant, entity, lane = key
+        CURRENT_LANE.set(lane)  # this batch's calls queue in its lane
         spec = spec_of(entity)
         results: list[Envelope | BaseException | None] = [None] * len(jobs)
         found = await self._live_matches(tenant, spec, jobs)

@@ -18,6 +18,7 @@ from common.bus import Bus
 from common.connections import Connections
 from common.errors import PermanentError
 from common.gateway.cursors import Cursors
+from common.gateway.echoes import BulkEchoes
 from common.gateway.refusals import Refusals
 from common.messages import Envelope, Version
 from common.payloads import (
@@ -56,8 +57,10 @@ class QboReads:
         connections: Connections,
         refusals: Refusals,
         settings: ReadSettings | None = None,
+        echoes: BulkEchoes | None = None,
     ) -> None:
         self.client = client
+        self.echoes = echoes or BulkEchoes()
         self.bus = bus
         self.cursors = cursors
         self.connections = connections
@@ -83,12 +86,18 @@ class QboReads:
         deleted = record is None
         marker = version.sequence if version and version.sequence is not None else "x"
         stamp = version.updated_at.isoformat() if version else "deleted"
+        lane = (
+            "bulk"
+            if source == "backfill"
+            else self.echoes.lane_of(parent, entity.bus, external_id)
+        )
         return parent.caused(
             key=f"change:{entity.bus}:{external_id}:{marker}:{stamp}",
             kind="change",
             system="qbo",
             entity=entity.bus,
             external_id=external_id,
+            lane=lane,
             version=version,
             deleted=deleted,
             payload=ChangePayload(

@@ -21,6 +21,7 @@ from common.crypto import TokenCipher
 from common.gateway.answers import serve_answers
 from common.gateway.calls import ApiCaller, RetryPolicy
 from common.gateway.cursors import CURSOR_INDEXES, Cursors
+from common.gateway.echoes import BulkEchoes
 from common.gateway.handlers import by_kind, parking
 from common.gateway.leases import Leases
 from common.gateway.limits import LimitSpec, RateLimits
@@ -72,6 +73,7 @@ class QboGateway:
     connect: QboConnect
     lookups: QboLookups
     bus: Bus
+    echoes: BulkEchoes
 
     async def connected(self, tenant: str) -> None:
         """A connection saved by an operator command: run its parked work."""
@@ -114,6 +116,7 @@ def make_gateway(
     client = QboClient(session, caller, tokens)
     parked = ParkedWork(store)
     cursors = Cursors(store)
+    echoes = BulkEchoes()
     return QboGateway(
         connections=connections,
         session=session,
@@ -129,6 +132,7 @@ def make_gateway(
             connections,
             Refusals(DeadLetters(store, bus), "qbo_gateway.tasks"),
             ReadSettings(backfill_page_size=settings.backfill_page_size),
+            echoes,
         ),
         writes=QboWrites(
             client,
@@ -141,6 +145,7 @@ def make_gateway(
         connect=QboConnect(settings, store, connections, parked, bus, session),
         lookups=QboLookups(client),
         bus=bus,
+        echoes=echoes,
     )
 
 
@@ -152,16 +157,25 @@ def register(context: ServiceContext, gateway: QboGateway) -> None:
     router.add_get("/oauth/qbo/callback", gateway.connect.callback)
     park = gateway.parked
     reads = gateway.reads
-    writes, tasks, backfill = QUEUES[SERVICE]
-    context.consume(writes, parking(park, gateway.writes.handle), prefetch=64)
+    queues = {spec.name: spec for spec in QUEUES[SERVICE]}
+    writes = gateway.echoes.remembering(gateway.writes.handle)
+    context.consume(queues["qbo_gateway.writes"], parking(park, writes), prefetch=64)
     context.consume(
-        tasks,
+        queues["qbo_gateway.tasks"],
         parking(
             park, by_kind("qbo-gateway", {"fetch": reads.fetch, "poll": reads.poll})
         ),
         prefetch=8,
     )
-    context.consume(backfill, parking(park, reads.backfill), prefetch=1)
+    context.consume(
+        queues["qbo_gateway.backfill"], parking(park, reads.backfill), prefetch=1
+    )
+    # The bulk lane: enough in flight for two full batches of 30.
+    context.consume(
+        queues["qbo_gateway.bulk"],
+        parking(park, by_kind("qbo-gateway", {"write": writes, "fetch": reads.fetch})),
+        prefetch=64,
+    )
     serve_answers(
         context,
         SERVICE,

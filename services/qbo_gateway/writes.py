@@ -31,8 +31,9 @@ from common.gateway.batcher import Batcher
 from common.gateway.calls import ApiNotFound, ApiPermanentError
 from common.gateway.parking import ParkedWork
 from common.gateway.tokens import NeedsReauthorization
+from common.lanes import CURRENT_LANE
 from common.matchkeys import KeyCheck, key_checks
-from common.messages import Envelope, WriteCommand, WriteOutcome
+from common.messages import Envelope, Lane, WriteCommand, WriteOutcome
 from common.translation.fieldmap import FieldMap
 from services.qbo_gateway.catalog import ENTITIES, QboEntity
 from services.qbo_gateway.client import BATCH_LIMIT, QboClient, quote
@@ -87,7 +88,7 @@ class QboWrites:
         self.connections = connections
         self.parked = parked
         self.claims = claims
-        self.batcher: Batcher[tuple[str, str], Pending, Envelope] = Batcher(
+        self.batcher: Batcher[tuple[str, str, Lane], Pending, Envelope] = Batcher(
             self._flush, max_size=BATCH_LIMIT, linger=linger
         )
         self._income_accounts: dict[str, str | None] = {}
@@ -99,7 +100,8 @@ class QboWrites:
         command = WriteCommand.model_validate(envelope.payload)
         try:
             written = await self.batcher.submit(
-                (envelope.tenant, entity.bus), Pending(envelope, command, entity)
+                (envelope.tenant, entity.bus, envelope.lane),
+                Pending(envelope, command, entity),
             )
         except NeedsReauthorization as exc:
             await self.parked.park(envelope, exc.reason)
@@ -109,9 +111,10 @@ class QboWrites:
 
     # -- one batch ------------------------------------------------------------
     async def _flush(
-        self, key: tuple[str, str], batch: Sequence[Pending]
+        self, key: tuple[str, str, Lane], batch: Sequence[Pending]
     ) -> list[Envelope | BaseException]:
-        tenant, _ = key
+        tenant, _, lane = key
+        CURRENT_LANE.set(lane)  # this batch's calls queue in its lane
         context = await self._context(tenant, batch[0].entity)
         batch = [replace(p, field_map=context.field_map) for p in batch]
         results: dict[int, Envelope | BaseException] = {}

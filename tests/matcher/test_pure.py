@@ -27,8 +27,11 @@ def test_every_inbound_routing_key_has_a_handler() -> None:
     ]
     assert sorted(keys) == sorted(inbound)
     assert all(key.split(".")[0] in HANDLERS for key in keys)
-    [queue] = QUEUES["matcher"]
-    assert set(queue.bindings) == {f"{kind}.#" for kind in HANDLERS}
+    live, bulk = QUEUES["matcher"]
+    assert set(live.bindings) == {f"{kind}.#" for kind in HANDLERS}
+    # The bulk lane carries what a backfill causes: changes and outcomes
+    # (operators' commands are always live).
+    assert set(bulk.bindings) == {"bulk.change.#", "bulk.written.#"}
 
 
 def test_three_way_merge_takes_each_sides_changes_and_settles_conflicts() -> None:

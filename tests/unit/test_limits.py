@@ -83,3 +83,32 @@ async def test_a_429_with_retry_after_pauses_for_what_it_says() -> None:
     limits.throttled("t", retry_after=0.05, cap=60, batch=False)
     # The longer pause already set holds: a later, shorter one cannot cut it.
     assert limits._of("t").paused_until >= started + 7.4
+
+
+async def test_live_callers_take_the_next_free_place_before_waiting_bulk_ones() -> None:
+    window = SlidingWindow(2, 0.1)
+    loop = asyncio.get_running_loop()
+    admitted: list[str] = []
+
+    async def call(name: str, urgent: bool) -> None:
+        await window.acquire(urgent=urgent)
+        admitted.append(name)
+
+    bulk = [asyncio.create_task(call(f"bulk{n}", False)) for n in range(6)]
+    await asyncio.sleep(0.01)  # two bulk calls admitted, four waiting
+    live = asyncio.create_task(call("live", True))
+    started = loop.time()
+    await asyncio.gather(live, *bulk)
+    # The live caller came after four waiting bulk callers and went first.
+    assert admitted[:3] == ["bulk0", "bulk1", "live"]
+    assert admitted[3:] == ["bulk2", "bulk3", "bulk4", "bulk5"]
+    assert loop.time() - started >= 0.2  # and the window still held
+
+
+async def test_a_cancelled_waiter_gives_its_place_to_the_next() -> None:
+    window = SlidingWindow(1, 0.05)
+    await window.acquire()
+    gone = asyncio.create_task(window.acquire())
+    await asyncio.sleep(0.001)
+    gone.cancel()
+    await asyncio.wait_for(window.acquire(), 1)  # not stuck behind it

@@ -135,7 +135,10 @@ class Tap:
 @contextlib.asynccontextmanager
 async def open_tap(bus: Bus) -> AsyncIterator[Tap]:
     recorded = Tap()
-    spec = QueueSpec("test.tap", ("change.crm.#", "written.crm.#"))
+    spec = QueueSpec(
+        "test.tap",
+        ("change.crm.#", "written.crm.#", "bulk.change.crm.#", "bulk.written.crm.#"),
+    )
     queue = await bus.declare_queue(spec)
     channel = await bus.consumer_channel(500)
     mine = await channel.get_queue(queue.name)

@@ -166,7 +166,15 @@ async def running(
 
     consumer = Consumer(
         bus,
-        QueueSpec("probe", ("change.qbo.#", "written.qbo.#")),
+        QueueSpec(
+            "probe",
+            (
+                "change.qbo.#",
+                "written.qbo.#",
+                "bulk.change.qbo.#",
+                "bulk.written.qbo.#",
+            ),
+        ),
         collect,
         inbox=Inbox(runner.context.store),
         dead_letters=DeadLetters(runner.context.store, bus),

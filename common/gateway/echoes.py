@@ -1,0 +1,77 @@
+"""Bulk echoes: the change notices of records this gateway just wrote for a
+backfill travel in the bulk lane too.
+
+A write in the bulk lane comes back as a change (a webhook or a poll finds
+it) that carries no sign of its cause. The gateway remembers, for a few
+minutes, which records it wrote for bulk work; a change of one of them is
+published in the bulk lane, so a 10,000-record backfill's echoes never queue
+ahead of a person's edit. The memory is this process's own and bounded: an
+echo it misses (another replica wrote it, or it was forgotten) only travels
+in the live lane, as every change did before lanes. A person's edit of a
+record written by the backfill minutes ago travels in the bulk lane too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+
+from common.messages import Envelope, Lane
+
+REMEMBER_SECONDS = 180.0  # webhooks come within seconds, polls within a minute
+MAX_REMEMBERED = 200_000  # ~30 MB at most
+
+Handler = Callable[[Envelope], Awaitable[Sequence[Envelope]]]
+
+
+class BulkEchoes:
+    def __init__(
+        self,
+        seconds: float = REMEMBER_SECONDS,
+        limit: int = MAX_REMEMBERED,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.seconds = seconds
+        self.limit = limit
+        self._clock = clock
+        self._until: OrderedDict[tuple[str, str, str], float] = OrderedDict()
+
+    def wrote(self, tenant: str, entity: str, external_id: str) -> None:
+        key = (tenant, entity, external_id)
+        self._until.pop(key, None)
+        self._until[key] = self._clock() + self.seconds
+        while len(self._until) > self.limit:
+            self._until.popitem(last=False)
+
+    def lane_of(self, parent: Envelope, entity: str, external_id: str) -> Lane:
+        """The lane of a change of this record, read for ``parent``."""
+        if parent.lane == "bulk":
+            return "bulk"
+        self._forget_expired()
+        return "bulk" if (parent.tenant, entity, external_id) in self._until else "live"
+
+    def _forget_expired(self) -> None:
+        now = self._clock()
+        while self._until:
+            key, until = next(iter(self._until.items()))
+            if until > now:
+                return
+            del self._until[key]
+
+    def remembering(self, handler: Handler) -> Handler:
+        """``handler`` (a gateway's writes) noting what it wrote in bulk."""
+
+        async def handle(envelope: Envelope) -> Sequence[Envelope]:
+            out = await handler(envelope)
+            if envelope.lane == "bulk":
+                for written in out:
+                    if written.external_id and _applied(written):
+                        self.wrote(written.tenant, written.entity, written.external_id)
+            return out
+
+        return handle
+
+
+def _applied(written: Envelope) -> bool:
+    return written.kind == "written" and bool(written.payload.get("ok"))
