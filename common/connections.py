@@ -142,6 +142,10 @@ class Connections:
         document = await self._collection.find_one({"crm.channel_id": channel_id})
         return self._decode(document) if document else None
 
+    async def tenants(self) -> list[str]:
+        """Every connected tenant's name (nothing decrypted)."""
+        return [str(doc["_id"]) async for doc in self._collection.find({}, {"_id": 1})]
+
     async def all(self) -> list[Connection]:
         return [self._decode(document) async for document in self._collection.find({})]
 

@@ -116,8 +116,13 @@ class Envelope(BaseModel):
 
     @property
     def routing_key(self) -> str:
+        """``<kind>.<system>.<entity>``; in the bulk lane
+        ``bulk.<kind>.<system>.<entity>.<tenant>`` (a tenant's bulk writes
+        have a queue of their own: ``common/bus/topology.py``)."""
         key = f"{self.kind}.{self.system}.{self.entity}"
-        return BULK_PREFIX + key if self.lane == "bulk" else key
+        if self.lane == "bulk":
+            return f"{BULK_PREFIX}{key}.{self.tenant}"
+        return key
 
     def record(self) -> CanonicalRecord:
         """The payload parsed as the canonical record of this entity."""

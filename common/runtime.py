@@ -55,18 +55,20 @@ class ServiceContext:
 
     def consume(
         self, spec: QueueSpec, handler: Handler, prefetch: int | None = None
-    ) -> None:
-        self.consumers.append(
-            Consumer(
-                self.bus,
-                spec,
-                handler,
-                inbox=self.inbox,
-                dead_letters=self.dead_letters,
-                metrics=self.metrics,
-                prefetch=prefetch,
-            )
+    ) -> Consumer:
+        """A consumer of ``spec``, started with the service (one added once
+        the service runs is started by whoever added it)."""
+        consumer = Consumer(
+            self.bus,
+            spec,
+            handler,
+            inbox=self.inbox,
+            dead_letters=self.dead_letters,
+            metrics=self.metrics,
+            prefetch=prefetch,
         )
+        self.consumers.append(consumer)
+        return consumer
 
 
 # A composition root may return what it built (tests reach into it).

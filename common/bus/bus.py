@@ -28,6 +28,7 @@ from common.bus.topology import (
     QUEUES,
     Names,
     QueueSpec,
+    tenant_bulk_writes,
 )
 from common.messages import Envelope
 from common.settings import Settings
@@ -52,6 +53,7 @@ class Bus:
         self._exchange: AbstractExchange | None = None
         self._default_exchange: AbstractExchange | None = None
         self.reconnects = 0
+        self._tenant_queues: set[tuple[str, str]] = set()
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(
@@ -98,6 +100,13 @@ class Bus:
             and connection.connected.is_set()
         )
 
+    async def _declare_tenant_queue(self, system: str, tenant: str) -> None:
+        """The tenant's bulk-write queue exists before its first message is
+        published (else the message would be unroutable); once per process."""
+        if (system, tenant) not in self._tenant_queues:
+            await self.declare_queue(tenant_bulk_writes(system, tenant))
+            self._tenant_queues.add((system, tenant))
+
     async def declare_service_queues(self, service: str) -> None:
         for spec in QUEUES[service]:
             await self.declare_queue(spec)
@@ -124,6 +133,8 @@ class Bus:
         return queue
 
     async def publish(self, envelope: Envelope) -> None:
+        if envelope.lane == "bulk" and envelope.kind == "write":
+            await self._declare_tenant_queue(envelope.system, envelope.tenant)
         await self.publish_raw(
             envelope.to_bytes(),
             routing_key=envelope.routing_key,

@@ -26,13 +26,13 @@ QUEUES: dict[str, tuple[QueueSpec, ...]] = {
         QueueSpec("crm_gateway.writes", ("write.crm.*",)),
         QueueSpec("crm_gateway.tasks", ("poll.crm.*", "fetch.crm.*")),
         QueueSpec("crm_gateway.backfill", ("backfill.crm.*",)),
-        QueueSpec("crm_gateway.bulk", ("bulk.write.crm.*", "bulk.fetch.crm.*")),
+        QueueSpec("crm_gateway.bulk", ("bulk.fetch.crm.#",)),
     ),
     "qbo_gateway": (
         QueueSpec("qbo_gateway.writes", ("write.qbo.*",)),
         QueueSpec("qbo_gateway.tasks", ("poll.qbo.*", "fetch.qbo.*")),
         QueueSpec("qbo_gateway.backfill", ("backfill.qbo.*",)),
-        QueueSpec("qbo_gateway.bulk", ("bulk.write.qbo.*", "bulk.fetch.qbo.*")),
+        QueueSpec("qbo_gateway.bulk", ("bulk.fetch.qbo.#",)),
     ),
     "matcher": (
         QueueSpec("matcher.events", ("change.#", "written.#", "command.#")),
@@ -40,6 +40,22 @@ QUEUES: dict[str, tuple[QueueSpec, ...]] = {
     ),
     "scheduler": (),
 }
+
+GATEWAY_OF_SYSTEM = {"crm": "crm_gateway", "qbo": "qbo_gateway"}
+
+
+def tenant_bulk_writes(system: str, tenant: str) -> QueueSpec:
+    """A tenant's bulk writes to ``system``: a queue per tenant, so one
+    tenant's 10,000 backfilled writes, paced by its own API quota, never
+    hold the gateway while another tenant's wait (each queue has its own
+    consumer). Declared by the first publisher of such a write
+    (``Bus.publish``), consumed by the gateway once it sees the tenant
+    (``common/gateway/tenant_queues.py``)."""
+    return QueueSpec(
+        f"{GATEWAY_OF_SYSTEM[system]}.bulk.{tenant}",
+        (f"bulk.write.{system}.*.{tenant}",),
+    )
+
 
 DEAD_LETTER_QUEUE = "dead_letters"
 # The dead-letter queue is an archive for broker-side tools; the MongoDB

@@ -31,6 +31,7 @@ from common.gateway.leases import Leases
 from common.gateway.limits import LimitSpec, RateLimits
 from common.gateway.parking import PARKED_WORK_INDEXES, ParkedWork
 from common.gateway.refusals import Refusals
+from common.gateway.tenant_queues import TenantBulkQueues
 from common.gateway.tokens import TokenManager
 from common.runtime import ServiceContext
 from common.settings import Settings
@@ -173,11 +174,18 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
         parking(park, by_kind("crm-gateway", {"write": writes})),
         prefetch=2 * 100,  # enough in flight to fill a 100-record call
     )
+    # The bulk lane: re-fetches in one queue, each tenant's writes in its own.
     context.consume(
-        queue("crm_gateway.bulk"),  # the bulk lane
-        parking(park, by_kind("crm-gateway", {"write": writes, "fetch": reads.fetch})),
-        prefetch=2 * 100,
+        queue("crm_gateway.bulk"),
+        parking(park, by_kind("crm-gateway", {"fetch": reads.fetch})),
     )
+    TenantBulkQueues(
+        context,
+        "crm",
+        gateway.connections,
+        parking(park, by_kind("crm-gateway", {"write": writes})),
+        prefetch=2 * 100,
+    ).register()
     context.consume(
         queue("crm_gateway.tasks"),
         parking(

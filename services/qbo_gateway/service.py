@@ -27,6 +27,7 @@ from common.gateway.leases import Leases
 from common.gateway.limits import LimitSpec, RateLimits
 from common.gateway.parking import PARKED_WORK_INDEXES, ParkedWork
 from common.gateway.refusals import Refusals
+from common.gateway.tenant_queues import TenantBulkQueues
 from common.gateway.tokens import TokenManager
 from common.runtime import ServiceContext
 from common.settings import Settings
@@ -170,12 +171,16 @@ def register(context: ServiceContext, gateway: QboGateway) -> None:
     context.consume(
         queues["qbo_gateway.backfill"], parking(park, reads.backfill), prefetch=1
     )
-    # The bulk lane: enough in flight for two full batches of 30.
+    # The bulk lane: re-fetches in one queue, each tenant's writes in its
+    # own (enough in flight for two full batches of 30).
     context.consume(
         queues["qbo_gateway.bulk"],
-        parking(park, by_kind("qbo-gateway", {"write": writes, "fetch": reads.fetch})),
-        prefetch=64,
+        parking(park, by_kind("qbo-gateway", {"fetch": reads.fetch})),
+        prefetch=8,
     )
+    TenantBulkQueues(
+        context, "qbo", gateway.connections, parking(park, writes), prefetch=64
+    ).register()
     serve_answers(
         context,
         SERVICE,

@@ -50,7 +50,7 @@ async def test_what_a_bulk_write_made_comes_back_in_the_bulk_lane() -> None:
 
     (out,) = await answering(True, "61")(write("bulk"))
     assert out.lane == "bulk"
-    assert out.routing_key == "bulk.written.qbo.customer"
+    assert out.routing_key == "bulk.written.qbo.customer.t"
     await answering(True, "62")(write("live"))
     await answering(False, "63")(write("bulk", "63"))
     assert echoes.lane_of(poll(), "customer", "61") == "bulk"
@@ -78,4 +78,4 @@ def test_bulk_work_causes_bulk_work() -> None:
     assert BulkEchoes().lane_of(change, "customer", "1") == "bulk"
     caused = change.caused(key="x", kind="write")
     assert caused.lane == "bulk"
-    assert caused.routing_key == "bulk.write.qbo.customer"
+    assert caused.routing_key == "bulk.write.qbo.customer.t"

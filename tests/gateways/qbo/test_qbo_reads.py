@@ -190,7 +190,7 @@ async def test_backfill_of_5000_killed_halfway_resumes_to_completion(
 
     probe = Consumer(
         bus,
-        QueueSpec("backfill_probe", ("bulk.change.qbo.customer",)),
+        QueueSpec("backfill_probe", ("bulk.change.qbo.customer.#",)),
         collect,
         inbox=Inbox(store),
         dead_letters=DeadLetters(store, bus),
