@@ -13,7 +13,6 @@ documents stored before them when the indexes are ensured (``backfill_refs``).
 from __future__ import annotations
 
 import contextlib
-import time
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -98,19 +97,10 @@ RETIRED_INDEXES = {
 }
 
 
-# A tenant's settings are read at most this often: one store round trip
-# less per change; an operator's settings change applies within this time.
-SETTINGS_SECONDS = 5.0
-
-
 class MongoRepository:
-    def __init__(
-        self, store: Store, settings_seconds: float = SETTINGS_SECONDS
-    ) -> None:
+    def __init__(self, store: Store) -> None:
         db = store.db
         self.store = store
-        self.settings_seconds = settings_seconds
-        self._settings: dict[str, tuple[float, ConnectionSettings]] = {}
         self.connections = db["connections"]
         self.mirrors = db["matcher_mirror"]
         self.links = db["matcher_links"]
@@ -127,17 +117,10 @@ class MongoRepository:
                     await self.store.db[collection].drop_index(name)
 
     async def settings(self, tenant: str) -> ConnectionSettings:
-        now = time.monotonic()
-        cached = self._settings.get(tenant)
-        if cached is not None and now - cached[0] < self.settings_seconds:
-            return cached[1]
         doc = await self.connections.find_one({"_id": tenant}, {"settings": 1})
         if doc is None or not doc.get("settings"):
-            settings = DEFAULT_SETTINGS
-        else:
-            settings = settings_from(tenant, doc["settings"])
-        self._settings[tenant] = (now, settings)
-        return settings
+            return DEFAULT_SETTINGS
+        return settings_from(tenant, doc["settings"])
 
     async def mirror(
         self, tenant: str, system: str, entity: str, external_id: str

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from common.connection_settings import DEFAULT_SETTINGS
@@ -171,23 +169,3 @@ async def test_settings_read_from_connections(backend: Store | None) -> None:
     settings = await repo.settings("t")
     assert settings.subject_is_qbo_id is False
     assert settings.conflict.winner_for("email") == "qbo_wins"
-
-
-async def test_settings_are_read_once_per_interval(backend: Store | None) -> None:
-    """One store round trip less per change; a settings change applies
-    within the interval."""
-    if backend is None:
-        pytest.skip("the cache is the store adapter's")
-    await backend.db["connections"].insert_one(
-        {"_id": "t", "settings": {"subject_is_qbo_id": False}}
-    )
-    repo = MongoRepository(backend, settings_seconds=0.3)
-    assert (await repo.settings("t")).subject_is_qbo_id is False
-    await backend.db["connections"].update_one(
-        {"_id": "t"}, {"$set": {"settings.subject_is_qbo_id": True}}
-    )
-    before = backend.commands.sent
-    assert (await repo.settings("t")).subject_is_qbo_id is False  # cached
-    assert backend.commands.sent == before
-    await asyncio.sleep(0.35)
-    assert (await repo.settings("t")).subject_is_qbo_id is True
