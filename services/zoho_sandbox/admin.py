@@ -11,6 +11,7 @@ from aiohttp import web
 from .errors import ZohoError
 from .org_factory import build_org
 from .render import zoho_time
+from .schema import find_module
 from .seed import Sizes, seed_org
 from .snapshot import save_snapshot
 from .state import SandboxState, state_of
@@ -126,6 +127,33 @@ async def deliveries(request: web.Request) -> web.Response:
     return web.json_response({"deliveries": shown, "pending": pending})
 
 
+async def count(request: web.Request) -> web.Response:
+    """How many records a module of an org holds, how many have the field
+    ``filled`` set, and the emails that contain ``email_contains``, without
+    spending credits (benchmarks poll this)."""
+    state = state_of(request)
+    org = state.orgs.get(request.query.get("org", "default"))
+    module = find_module(request.query.get("module", "Contacts"))
+    if org is None or module is None:
+        raise ZohoError(404, "NOT_FOUND", "no such org or module")
+    records = list(org.module_records(module.api_name).values())
+    field = request.query.get("filled", "")
+    needle = request.query.get("email_contains", "").casefold()
+    matching = [
+        r for r in records if needle and needle in str(r.get("Email") or "").casefold()
+    ]
+    emails = {str(r.get("Email")).casefold() for r in records if r.get("Email")}
+    return web.json_response(
+        {
+            "count": len(records),
+            "distinct_emails": len(emails),
+            "filled": sum(1 for r in records if field and r.get(field)),
+            "matching": sorted(str(r["Email"]) for r in matching),
+            "matching_filled": sum(1 for r in matching if field and r.get(field)),
+        }
+    )
+
+
 async def snapshot(request: web.Request) -> web.Response:
     state = state_of(request)
     if state.config.snapshot is None:
@@ -142,4 +170,5 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_post("/_sandbox/clock", clock)
     app.router.add_post("/_sandbox/tokens/expire", expire_tokens)
     app.router.add_get("/_sandbox/notifications/deliveries", deliveries)
+    app.router.add_get("/_sandbox/count", count)
     app.router.add_post("/_sandbox/snapshot", snapshot)

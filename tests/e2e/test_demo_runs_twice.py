@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 
 from common.bus import QUEUES, Bus
+from common.bus.topology import tenant_bulk_writes
 from common.settings import SERVICE_PORTS, Settings
 from common.store import Store
 from common.store.embedded import free_port
@@ -115,6 +116,11 @@ async def converged(store: Store, bus: Bus) -> None:
 
     await wait_for(backfills_done, 90)
     queues = [bus.names.queue(spec.name) for specs in QUEUES.values() for spec in specs]
+    # The demo tenant's bulk writes wait in queues of their own.
+    queues += [
+        bus.names.queue(tenant_bulk_writes(system, "demo").name)
+        for system in ("crm", "qbo")
+    ]
     steady: list[int] = []
 
     async def quiet() -> bool:

@@ -75,3 +75,24 @@ async def test_snapshot_survives_a_restart(tmp_path: Path) -> None:
             assert response.status == 200
     finally:
         await server.close()
+
+
+async def test_count_endpoint_finds_emails_and_spends_no_api_calls(qbo: Qbo) -> None:
+    await qbo.reset(customers=5)
+    await qbo.create(
+        "Customer",
+        {"DisplayName": "Lat One", "PrimaryEmailAddr": {"Address": "a@lat-1.test"}},
+    )
+    await qbo.session.delete(f"{qbo.base}/_sandbox/stats")
+    answer = await qbo.admin_get("count?entity=Customer&email_contains=@LAT-")
+    assert answer == {
+        "count": 6,
+        "active": 6,
+        "distinct_emails": 6,
+        "matching": ["a@lat-1.test"],
+    }
+    other = await qbo.admin("companies", {"seed": 2, "customers": 2})
+    realm = other["realm_id"]
+    assert (await qbo.admin_get(f"count?realm_id={realm}"))["count"] == 2
+    assert (await qbo.admin_get(f"count?realm_id={realm}"))["matching"] == []
+    assert (await qbo.admin_get("stats"))["total"] == 0
