@@ -14,6 +14,15 @@ from common.messages import Lane
 
 CURRENT_LANE: ContextVar[Lane] = ContextVar("lane", default="live")
 
+# Bulk writes wait this long for a batch to fill (a person's, a quarter of a
+# second): a backfill's API calls then carry full batches (QBO 30, Zoho 100)
+# instead of whatever arrived in the short linger.
+BULK_LINGER_SECONDS = 2.0
+
 
 def live_now() -> bool:
     return CURRENT_LANE.get() == "live"
+
+
+def linger_for(lane: Lane, live_linger: float) -> float:
+    return live_linger if lane == "live" else max(live_linger, BULK_LINGER_SECONDS)

@@ -2,8 +2,8 @@
 
 Callers ``await batcher.submit(key, item)`` and get their own result (or
 exception) back; a batch goes out when it is full or when the oldest item has
-waited ``linger`` seconds. Items under different keys (tenant, entity) never
-share a call.
+waited ``linger`` seconds (bulk work lingers longer: ``common/lanes.py``).
+Items under different keys (tenant, entity, lane) never share a call.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ class Batcher(Generic[Key, Item, Result]):
         self._running: set[asyncio.Task[None]] = set()
         self.calls = 0
 
-    async def submit(self, key: Key, item: Item) -> Result:
+    async def submit(self, key: Key, item: Item, linger: float | None = None) -> Result:
+        """``linger`` (else the batcher's) counts from a batch's first item."""
         loop = asyncio.get_running_loop()
         pending = self._pending.setdefault(key, _Pending())
         future: asyncio.Future[Result] = loop.create_future()
@@ -47,7 +48,8 @@ class Batcher(Generic[Key, Item, Result]):
         if len(pending.items) >= self.max_size:
             self._send(key)
         elif pending.timer is None:
-            pending.timer = loop.call_later(self.linger, self._send, key)
+            wait = self.linger if linger is None else linger
+            pending.timer = loop.call_later(wait, self._send, key)
         return await future
 
     def _send(self, key: Key) -> None:

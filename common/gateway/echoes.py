@@ -14,10 +14,12 @@ record written by the backfill minutes ago travels in the bulk lane too.
 from __future__ import annotations
 
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 
 from common.messages import Envelope, Lane
+from common.payloads import FetchPayload
 
 REMEMBER_SECONDS = 180.0  # webhooks come within seconds, polls within a minute
 MAX_REMEMBERED = 200_000  # ~30 MB at most
@@ -58,6 +60,38 @@ class BulkEchoes:
             if until > now:
                 return
             del self._until[key]
+
+    def sorted_fetches(self, messages: Sequence[Envelope]) -> list[Envelope]:
+        """A webhook's fetch tasks with the echoes' ids moved to the bulk
+        lane (a fetch of echoes only goes there whole), so a person's
+        record is not fetched behind a backfill's echoes."""
+        out: list[Envelope] = []
+        for message in messages:
+            if message.kind != "fetch" or message.lane == "bulk":
+                out.append(message)
+                continue
+            fetch = message.payload_as(FetchPayload)
+            echoes = [
+                i
+                for i in fetch.ids
+                if self.lane_of(message, message.entity, i) == "bulk"
+            ]
+            if not echoes:
+                out.append(message)
+                continue
+            others = [i for i in fetch.ids if i not in set(echoes)]
+            bulk = message.model_copy(
+                update={
+                    "lane": "bulk",
+                    "event_id": uuid.uuid5(message.event_id, "bulk"),
+                    "payload": fetch.model_copy(update={"ids": echoes}).wire(),
+                }
+            )
+            out.append(bulk)
+            if others:
+                kept = fetch.model_copy(update={"ids": others}).wire()
+                out.append(message.model_copy(update={"payload": kept}))
+        return out
 
     def remembering(self, handler: Handler) -> Handler:
         """``handler`` (a gateway's writes) noting what it wrote in bulk."""

@@ -198,7 +198,8 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
         prefetch=1,
     )
     context.http.router.add_post(
-        webhooks.PATH, webhooks.webhook_route(gateway.connections, context.bus)
+        webhooks.PATH,
+        webhooks.webhook_route(gateway.connections, context.bus, gateway.echoes),
     )
     context.http.router.add_get(
         START_PATH, start_route(context.settings, gateway.authorisations)

@@ -21,6 +21,7 @@ from common.bus import Bus
 from common.connections import Connections
 from common.crypto import constant_time_equals
 from common.gateway.bodies import BodyTooLarge, read_limited
+from common.gateway.echoes import BulkEchoes
 from common.messages import Envelope
 from common.payloads import ChangePayload, FetchPayload
 from services.crm_gateway.callback_body import (
@@ -90,7 +91,7 @@ def envelopes_of(tenant: str, callback: Callback) -> list[Envelope]:
 
 
 def webhook_route(
-    connections: Connections, bus: Bus
+    connections: Connections, bus: Bus, echoes: BulkEchoes
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def receive(request: web.Request) -> web.Response:
         try:
@@ -100,7 +101,7 @@ def webhook_route(
         except BadCallback as exc:
             log.warning("zoho_callback_refused", status=exc.status, reason=str(exc))
             return web.json_response({"error": str(exc)}, status=exc.status)
-        outgoing = envelopes_of(tenant, callback)
+        outgoing = echoes.sorted_fetches(envelopes_of(tenant, callback))
         await bus.publish_many(outgoing)  # raises → 500 → Zoho delivers again
         log.info(
             "zoho_callback",

@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from common.entities import RECORD_TYPE
 from common.errors import PermanentError, RetriableError
 from common.gateway.batcher import Batcher
-from common.lanes import CURRENT_LANE
+from common.lanes import CURRENT_LANE, linger_for
 from common.matchkeys import KeyCheck, key_checks, key_field, name_key
 from common.messages import Envelope, Lane, Version, WriteCommand, WriteOutcome
 from common.records import Address, CanonicalRecord, Organization, Party
@@ -128,6 +128,7 @@ class Writes:
         except ValidationError as exc:
             raise PermanentError(f"malformed write command: {exc}") from exc
         key = (envelope.tenant, spec.entity, envelope.lane)
+        linger = linger_for(envelope.lane, self.creates.linger)
         external_id = envelope.external_id
         # Zoho keeps no inactive state for some modules; what changed with a
         # deactivation (a name, an address edited before it) is still written.
@@ -142,7 +143,9 @@ class Writes:
                 raise PermanentError("a create needs a record, not only markers")
             body = self._body(spec, record, command, None, field_map)
             return [
-                await self.creates.submit(key, Job(envelope, command, body, record))
+                await self.creates.submit(
+                    key, Job(envelope, command, body, record), linger
+                )
             ]
         body = (
             self._body(spec, record, command, external_id, field_map)
@@ -152,7 +155,7 @@ class Writes:
         job = Job(envelope, command, body, record)
         if body.keys() == {"id"}:
             return [self._nothing_to_write(job)]
-        return [await self.updates.submit(key, job)]
+        return [await self.updates.submit(key, job, linger)]
 
     # -- building ----------------------------------------------------------------
     async def _record(

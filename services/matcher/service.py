@@ -1,4 +1,4 @@
-"""Composition root of the matcher service: its queue, its handler."""
+"""Composition root of the matcher service: its queues, its handler."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ from common.bus.topology import QUEUES
 from common.runtime import ServiceContext
 from services.matcher.bootstrap import bootstrap
 
+# Bulk work in hand at once: enough to keep well ahead of the APIs' pace
+# (a handler takes a few ms), few enough that a person's change does not
+# queue behind dozens of a backfill's at the store.
+BULK_PREFETCH = 8
+
 
 async def build(context: ServiceContext) -> None:
     matcher = await bootstrap(context.store)
     for spec in QUEUES["matcher"]:
-        context.consume(spec, matcher.handle)
+        bulk = spec.name == "matcher.bulk"
+        context.consume(spec, matcher.handle, prefetch=BULK_PREFETCH if bulk else None)

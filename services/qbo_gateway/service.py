@@ -142,7 +142,7 @@ def make_gateway(
             linger=settings.write_linger_seconds,
             claims=CreateClaims(store.db),
         ),
-        webhook=QboWebhook(connections, bus),
+        webhook=QboWebhook(connections, bus, echoes),
         connect=QboConnect(settings, store, connections, parked, bus, session),
         lookups=QboLookups(client),
         bus=bus,

@@ -23,6 +23,7 @@ from aiohttp import web
 from common.bus import Bus
 from common.connections import Connection, Connections
 from common.gateway.bodies import BodyTooLarge, read_limited
+from common.gateway.echoes import BulkEchoes
 from common.messages import Envelope, Version
 from common.payloads import ChangePayload, FetchPayload
 from services.qbo_gateway.catalog import BY_API_NAME
@@ -98,9 +99,12 @@ def _deleted(tenant: str, entity: str, entity_id: str, notice: Notice) -> Envelo
 
 
 class QboWebhook:
-    def __init__(self, connections: Connections, bus: Bus) -> None:
+    def __init__(
+        self, connections: Connections, bus: Bus, echoes: BulkEchoes | None = None
+    ) -> None:
         self.connections = connections
         self.bus = bus
+        self.echoes = echoes or BulkEchoes()
 
     async def receive(self, request: web.Request) -> web.Response:
         signature = request.headers.get("intuit-signature")
@@ -134,6 +138,7 @@ class QboWebhook:
         if not served:
             log.warning("qbo_webhook_refused", realms=sorted(by_realm))
             return _problem(401, "signature does not match")
+        messages = self.echoes.sorted_fetches(messages)
         try:
             await self.bus.publish_many(messages)
         except Exception as exc:  # not confirmed: let Intuit retry

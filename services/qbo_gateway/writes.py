@@ -31,7 +31,7 @@ from common.gateway.batcher import Batcher
 from common.gateway.calls import ApiNotFound, ApiPermanentError
 from common.gateway.parking import ParkedWork
 from common.gateway.tokens import NeedsReauthorization
-from common.lanes import CURRENT_LANE
+from common.lanes import CURRENT_LANE, linger_for
 from common.matchkeys import KeyCheck, key_checks
 from common.messages import Envelope, Lane, WriteCommand, WriteOutcome
 from common.translation.fieldmap import FieldMap
@@ -102,6 +102,7 @@ class QboWrites:
             written = await self.batcher.submit(
                 (envelope.tenant, entity.bus, envelope.lane),
                 Pending(envelope, command, entity),
+                linger_for(envelope.lane, self.batcher.linger),
             )
         except NeedsReauthorization as exc:
             await self.parked.park(envelope, exc.reason)

@@ -9,6 +9,7 @@ import pytest
 
 from common.gateway.echoes import BulkEchoes, Handler
 from common.messages import Envelope, Lane, WriteOutcome
+from common.payloads import FetchPayload
 
 pytestmark = pytest.mark.unit
 
@@ -79,3 +80,31 @@ def test_bulk_work_causes_bulk_work() -> None:
     caused = change.caused(key="x", kind="write")
     assert caused.lane == "bulk"
     assert caused.routing_key == "bulk.write.qbo.customer.t"
+
+
+def test_a_webhooks_fetch_of_echoes_goes_in_the_bulk_lane() -> None:
+    echoes = BulkEchoes()
+    echoes.wrote("t", "customer", "61")
+    echoes.wrote("t", "customer", "62")
+
+    def fetch(ids: list[str]) -> Envelope:
+        return Envelope(
+            kind="fetch",
+            tenant="t",
+            system="qbo",
+            entity="customer",
+            payload=FetchPayload(ids=ids, source="webhook").wire(),
+        )
+
+    mixed = fetch(["61", "7", "62"])
+    bulk, live = echoes.sorted_fetches([mixed])
+    assert bulk.lane == "bulk"
+    assert bulk.payload_as(FetchPayload).ids == ["61", "62"]
+    assert live.lane == "live"
+    assert live.payload_as(FetchPayload).ids == ["7"]
+    assert live.event_id == mixed.event_id  # a redelivered webhook: same ids
+    assert echoes.sorted_fetches([mixed])[0].event_id == bulk.event_id
+    (only_echoes,) = echoes.sorted_fetches([fetch(["61"])])
+    assert only_echoes.lane == "bulk"
+    (person,) = echoes.sorted_fetches([fetch(["8"])])
+    assert person.lane == "live"

@@ -8,7 +8,13 @@ import asyncio
 
 import pytest
 
-from common.gateway.limits import MARGIN_SECONDS, LimitSpec, RateLimits, SlidingWindow
+from common.gateway.limits import (
+    MARGIN_SECONDS,
+    LimitSpec,
+    RateLimits,
+    SlidingWindow,
+    per_minute,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -112,3 +118,21 @@ async def test_a_cancelled_waiter_gives_its_place_to_the_next() -> None:
     await asyncio.sleep(0.001)
     gone.cancel()
     await asyncio.wait_for(window.acquire(), 1)  # not stuck behind it
+
+
+async def test_bulk_callers_leave_the_reserve_to_live_ones() -> None:
+    window = SlidingWindow(4, 0.2, reserve=1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    bulk = [asyncio.create_task(window.acquire()) for _ in range(5)]
+    await asyncio.sleep(0.01)
+    assert sum(task.done() for task in bulk) == 3  # the 4th place is kept
+    await asyncio.wait_for(window.acquire(urgent=True), 0.05)  # at once
+    await asyncio.gather(*bulk)
+    assert loop.time() - started >= 0.2  # the other two waited a window
+
+
+def test_the_live_share_of_the_apis_windows() -> None:
+    assert per_minute(40)._bulk_room == 36  # QBO's batch calls a minute
+    assert per_minute(500)._bulk_room == 450
+    assert per_minute(5)._bulk_room == 5  # too small to keep a place back
