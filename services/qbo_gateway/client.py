@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from common.gateway.calls import ApiCaller, ApiResponse
+from common.gateway.calls import ApiCaller, ApiPermanentError, ApiResponse
 from common.gateway.tokens import TokenManager
 
 MINOR_VERSION = "75"
@@ -166,6 +166,36 @@ class QboClient:
         )
         answers = response.json().get("BatchItemResponse", [])
         return {str(answer.get("bId")): answer for answer in answers}
+
+    async def send(
+        self,
+        tenant: str,
+        items: Sequence[dict[str, Any]],
+        *,
+        request_id: str,
+        single: bool,
+    ) -> dict[str, dict[str, Any]]:
+        """Write operations as a batch call, or one of them as a single call
+        (from the 500-a-minute budget, not the 40 batch calls: a person's
+        lone change does not wait for a backfill's batches); the answers by
+        bId either way, a refusal as the Fault a batch item would carry."""
+        if not single:
+            return await self.batch(tenant, items, request_id=request_id)
+        (item,) = items
+        entity = next(key for key in item if key[0].isupper())
+        options = item.get("optionsData")
+        try:
+            row = await self.write(
+                tenant,
+                entity,
+                item[entity],
+                request_id=request_id,
+                operation="void" if options == "void" else None,
+            )
+        except ApiPermanentError as exc:
+            fault = {"Error": [{"code": exc.code, "Message": exc.reason}]}
+            return {str(item["bId"]): {"Fault": fault}}
+        return {str(item["bId"]): {entity: row}}
 
     async def cdc(
         self, tenant: str, entities: Sequence[str], since: datetime

@@ -11,6 +11,10 @@ item's answer and resolves to the record that request made. Only when that
 request did not apply the item (a retriable fault, an item it never carried)
 does the new request take the key over, by compare-and-set.
 
+A request of one live operation goes as a single call (``QboClient.send``),
+which QBO also answers once per requestid; its claim says so, and a replay
+is sent the same way.
+
 Claims live as long as an inbox entry (a week): past that no copy of the
 command is delivered any more.
 """
@@ -62,6 +66,8 @@ class CreateClaims:
         tenant: str,
         request_id: str,
         creates: dict[str, tuple[str, dict[str, Any]]],
+        *,
+        single: bool = False,
     ) -> dict[str, Sent]:
         """Claim each idempotency key (→ bId, batch item) for ``request_id``;
         returns the keys another request holds already, and where they went."""
@@ -73,6 +79,7 @@ class CreateClaims:
                 "request_id": request_id,
                 "bid": bid,
                 "item": item,
+                "single": single,
                 "at": datetime.now(UTC),
             }
             for key, (bid, item) in creates.items()
@@ -95,12 +102,15 @@ class CreateClaims:
                 held[str(document["_id"])[prefix:]] = sent
         return held
 
-    async def items_of(self, tenant: str, request_id: str) -> list[dict[str, Any]]:
-        """The creates of a batch request, as its items (to replay it)."""
+    async def request_of(
+        self, tenant: str, request_id: str
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The creates of a request, as its items, and whether it went as a
+        single call (to replay it the same way)."""
         cursor = self._collection.find({"tenant": tenant, "request_id": request_id})
-        return [
-            {"bId": document["bid"], **document["item"]} async for document in cursor
-        ]
+        documents = [document async for document in cursor]
+        items = [{"bId": document["bid"], **document["item"]} for document in documents]
+        return items, any(document.get("single") for document in documents)
 
     async def take_over(
         self,
@@ -110,6 +120,8 @@ class CreateClaims:
         request_id: str,
         bid: str,
         item: dict[str, Any],
+        *,
+        single: bool = False,
     ) -> bool:
         """Move the key to ``request_id`` if it is still where ``was`` says."""
         result = await self._collection.update_one(
@@ -118,7 +130,14 @@ class CreateClaims:
                 "request_id": was.request_id,
                 "bid": was.bid,
             },
-            {"$set": {"request_id": request_id, "bid": bid, "item": item}},
+            {
+                "$set": {
+                    "request_id": request_id,
+                    "bid": bid,
+                    "item": item,
+                    "single": single,
+                }
+            },
         )
         return result.modified_count == 1
 

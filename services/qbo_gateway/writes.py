@@ -134,19 +134,22 @@ class QboWrites:
                 operations[f"b{index}"] = (index, self._operation(pending, context))
             except ValueError as exc:
                 results[index] = self._failed(pending, f"cannot build the write: {exc}")
+        # A live request of one operation goes as a single call.
+        single = lane == "live" and len(operations) == 1
         if operations:
             keys = sorted(
                 batch[i].command.idempotency_key for i, _ in operations.values()
             )
             request_id = uuid.uuid5(REQUEST_ID_NAMESPACE, "|".join(keys)).hex
             await self._claim_creates(
-                tenant, batch, operations, request_id, results, context
+                tenant, batch, operations, request_id, results, context, single
             )
         if operations:
-            answers = await self.client.batch(
+            answers = await self.client.send(
                 tenant,
                 [{"bId": bid, **op} for bid, (_, op) in operations.items()],
                 request_id=request_id,
+                single=single and len(operations) == 1,
             )
             for bid, (index, _) in operations.items():
                 results[index] = await self._settle(
@@ -165,6 +168,7 @@ class QboWrites:
         request_id: str,
         results: dict[int, Envelope | BaseException],
         context: WriteContext,
+        single: bool,
     ) -> None:
         """Claim this request's creates; a create an earlier request carried
         is settled from that request's answer (replayed by its requestid)
@@ -174,14 +178,16 @@ class QboWrites:
             for bid, (index, operation) in operations.items()
             if batch[index].is_create
         }
-        held = await self.claims.claim(tenant, request_id, creates)
+        held = await self.claims.claim(tenant, request_id, creates, single=single)
         by_request: dict[str, list[str]] = {}
         for idempotency_key, sent in held.items():
             by_request.setdefault(sent.request_id, []).append(idempotency_key)
         for earlier, keys in by_request.items():
-            items = await self.claims.items_of(tenant, earlier)
+            items, alone = await self.claims.request_of(tenant, earlier)
             answers = (
-                await self.client.batch(tenant, items, request_id=earlier)
+                await self.client.send(
+                    tenant, items, request_id=earlier, single=alone and len(items) == 1
+                )
                 if items
                 else {}
             )
@@ -197,7 +203,13 @@ class QboWrites:
                         tenant, batch[index], answer, context
                     )
                 elif not await self.claims.take_over(
-                    tenant, idempotency_key, sent, request_id, bid, operation
+                    tenant,
+                    idempotency_key,
+                    sent,
+                    request_id,
+                    bid,
+                    operation,
+                    single=single,
                 ):
                     del operations[bid]
                     results[index] = RetriableError(

@@ -116,11 +116,12 @@ async def converged(store: Store, bus: Bus) -> None:
 
     await wait_for(backfills_done, 90)
     queues = [bus.names.queue(spec.name) for specs in QUEUES.values() for spec in specs]
-    # The demo tenant's bulk writes wait in queues of their own.
-    queues += [
-        bus.names.queue(tenant_bulk_writes(system, "demo").name)
-        for system in ("crm", "qbo")
-    ]
+    # The demo tenant's bulk writes wait in queues of their own (declared
+    # here too: the first bulk write to a side may still be on its way).
+    for system in ("crm", "qbo"):
+        spec = tenant_bulk_writes(system, "demo")
+        await bus.declare_queue(spec)
+        queues.append(bus.names.queue(spec.name))
     steady: list[int] = []
 
     async def quiet() -> bool:

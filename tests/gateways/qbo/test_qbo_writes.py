@@ -323,3 +323,32 @@ async def test_an_update_without_a_known_sync_token_reads_it_first(
     (stored,) = await qbo_sandbox.records("Customer")
     assert stored["CompanyName"] == "New Co"
     assert stored["SyncToken"] == "1"
+
+
+async def test_a_lone_live_create_is_a_single_call_and_never_made_twice(
+    running: Running, qbo_sandbox: Sandbox
+) -> None:
+    await qbo_sandbox.admin("DELETE", "stats")
+    person = Party(first_name="Lone", last_name="Live", email="lone@x.io")
+    first = write("customer", person, "lone-1", match_key="lone@x.io")
+    await running.bus.publish(first)
+    (written,) = await written_for(running, [first])
+    assert outcome(written).created
+    stats = await qbo_sandbox.stats()
+    # From the 500-a-minute budget: a backfill's batches do not delay it.
+    assert batch_calls(stats) == 0
+    assert stats["by_path"].get("POST /v3/company/{realmId}/customer") == 1
+    # The same command again (a replay): resolved by its key, not created.
+    again = first.model_copy(update={"event_id": uuid.uuid4()})
+    await running.bus.publish(again)
+    (second,) = await written_for(running, [again])
+    assert outcome(second).ok
+    assert second.external_id == written.external_id
+    assert len(await qbo_sandbox.records("Customer")) == 1
+    # A backfill's lone create goes in a batch call (the budget for bulk).
+    bulk = write("customer", Party(last_name="Bulk", email="b@x.io"), "bulk-1")
+    bulk = bulk.model_copy(update={"lane": "bulk", "tenant": TENANT})
+    await running.bus.publish(bulk)
+    (made,) = await written_for(running, [bulk])
+    assert outcome(made).created
+    assert batch_calls(await qbo_sandbox.stats()) == 1
