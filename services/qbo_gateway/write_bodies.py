@@ -116,10 +116,37 @@ def holds_key(row: dict[str, Any], check: KeyCheck) -> bool:
     return check.held_by(value)
 
 
-def disambiguated_name(body: dict[str, Any], attempt: int) -> dict[str, Any]:
-    """6240: DisplayName is unique across customers, vendors and employees
-    (inactive ones too). Rule: append " (2)", " (3)", … to the name we chose;
-    the person's own names and the email stay as they are."""
-    name = str(body.get("DisplayName") or "").strip()
-    base = name[: 500 - 6]
-    return {**body, "DisplayName": f"{base} ({attempt + 1})"}
+# DisplayName is unique across customers, vendors and employees (inactive
+# ones too); we sync no employees, and the sandbox has none.
+NAME_SHARING = ("Customer", "Vendor")
+MAX_NAME = 500
+
+
+def base_name(body: dict[str, Any]) -> str:
+    """The name we chose, cut so a " (n)" still fits QBO's 500 characters."""
+    return str(body.get("DisplayName") or "").strip()[: MAX_NAME - 8]
+
+
+def numbered_name(body: dict[str, Any], base: str, number: int) -> dict[str, Any]:
+    """6240: the rule appends " (2)", " (3)", … to the name we chose; the
+    person's own names and the email stay as they are."""
+    return {**body, "DisplayName": f"{base} ({number})"}
+
+
+def numbered_query(api: str, base: str) -> str:
+    """The rows whose name may be ``base`` numbered."""
+    return (
+        f"SELECT * FROM {api} WHERE DisplayName LIKE {quote(base + ' (%')} "
+        f"AND Active IN (true, false) MAXRESULTS {MAX_RESULTS}"
+    )
+
+
+def number_of(row: dict[str, Any], base: str) -> int | None:
+    """n when the row's name is "base (n)" (compared as QBO does: case and
+    surrounding spaces aside), else None."""
+    name = str(row.get("DisplayName") or "").strip()
+    head, _, tail = name.rpartition(" (")
+    if head.casefold() != base.casefold() or not tail.endswith(")"):
+        return None
+    digits = tail[:-1]
+    return int(digits) if digits.isdigit() else None

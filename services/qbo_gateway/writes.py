@@ -17,6 +17,7 @@ classified failure for that command alone.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -45,14 +46,18 @@ from services.qbo_gateway.errors import (
     verdict_for_fault,
 )
 from services.qbo_gateway.write_bodies import (
+    NAME_SHARING,
     WriteContext,
+    base_name,
     build_body,
     deactivation_body,
-    disambiguated_name,
     holds_key,
     keys_query,
     match_query,
     needs_like,
+    number_of,
+    numbered_name,
+    numbered_query,
 )
 
 log = structlog.get_logger(__name__)
@@ -450,10 +455,18 @@ class QboWrites:
     async def _create_with_new_name(
         self, tenant: str, pending: Pending, context: WriteContext
     ) -> Envelope | BaseException:
+        """6240: the name is taken. The numbers already in use are asked once
+        (customers and vendors share the names), and the lowest free one is
+        tried: one create where trying " (2)", " (3)", … one by one cost a
+        call per taken number. Each try has its own requestid, numbered by
+        the try, so a redelivered command replays the same tries."""
         operation = self._operation(pending, context)
         body = operation[pending.entity.api]
+        base = base_name(body)
+        taken = await self._numbers_taken(tenant, base)
         for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
-            renamed = disambiguated_name(body, attempt)
+            number = next(n for n in itertools.count(2) if n not in taken)
+            renamed = numbered_name(body, base, number)
             request_id = f"{pending.command.idempotency_key[:40]}-n{attempt}"
             try:
                 row = await self.client.write(
@@ -461,6 +474,7 @@ class QboWrites:
                 )
             except ApiPermanentError as exc:
                 if exc.code == DUPLICATE_NAME:
+                    taken.add(number)  # taken meanwhile (or by an employee)
                     continue
                 return self._failed(pending, exc.reason, code=exc.code)
             log.info(
@@ -471,10 +485,19 @@ class QboWrites:
             return self._written(pending, row)
         return self._failed(
             pending,
-            f"DisplayName {body.get('DisplayName')!r} and {MAX_NAME_ATTEMPTS} "
-            "numbered variants are taken by other customers, vendors or employees",
+            f"DisplayName {body.get('DisplayName')!r}: {MAX_NAME_ATTEMPTS} numbered "
+            "variants in a row were taken by other customers, vendors or employees",
             code=DUPLICATE_NAME,
         )
+
+    async def _numbers_taken(self, tenant: str, base: str) -> set[int]:
+        """The n of every "base (n)" a customer or vendor holds (inactive
+        ones too), from two single queries."""
+        taken: set[int] = set()
+        for api in NAME_SHARING:
+            rows = await self.client.query_rows(tenant, api, numbered_query(api, base))
+            taken |= {n for row in rows if (n := number_of(row, base)) is not None}
+        return taken
 
     # -- outcomes -------------------------------------------------------------
     def _written(

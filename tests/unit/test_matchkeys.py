@@ -10,7 +10,7 @@ import pytest
 from common.matchkeys import KeyCheck, KeyKind, key_checks, key_of, match_keys, same_key
 from services.crm_gateway.writes import key_criteria
 from services.qbo_gateway.catalog import ENTITIES
-from services.qbo_gateway.write_bodies import holds_key, match_query
+from services.qbo_gateway.write_bodies import holds_key, match_query, number_of
 
 pytestmark = pytest.mark.unit
 
@@ -238,3 +238,19 @@ def test_qbo_rows_are_confirmed_by_the_rule() -> None:
     name = name_check("DisplayName", "Rock Fountain")
     assert holds_key({"DisplayName": "Rock  FOUNTAIN"}, name)
     assert not holds_key({"DisplayName": "Rock Garden Fountain"}, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "number"),
+    [
+        ("Jane Smith (2)", 2),
+        ("jane smith (17)", 17),  # QBO compares names case-insensitively
+        (" Jane Smith (3) ", 3),
+        ("Jane Smith", None),
+        ("Jane Smith (x)", None),
+        ("Jane Smithson (2)", None),
+        ("Jane Smith (2) (3)", None),  # "Jane Smith (2)" numbered, not ours
+    ],
+)
+def test_the_number_a_taken_name_holds(name: str, number: int | None) -> None:
+    assert number_of({"DisplayName": name}, "Jane Smith") == number

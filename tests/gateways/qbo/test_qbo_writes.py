@@ -352,3 +352,31 @@ async def test_a_lone_live_create_is_a_single_call_and_never_made_twice(
     (made,) = await written_for(running, [bulk])
     assert outcome(made).created
     assert batch_calls(await qbo_sandbox.stats()) == 1
+
+
+async def test_a_much_shared_name_gets_the_first_free_number_in_one_create(
+    running: Running, qbo_sandbox: Sandbox
+) -> None:
+    await qbo_sandbox.api("POST", "vendor", json={"DisplayName": "Jane Smith"})
+    for n in range(2, 8):  # " (2)" … " (7)" taken, by customers and a vendor
+        entity = "vendor" if n == 5 else "customer"
+        await qbo_sandbox.api("POST", entity, json={"DisplayName": f"Jane Smith ({n})"})
+    await qbo_sandbox.admin("DELETE", "stats")
+    sent = [
+        write(
+            "customer",
+            Party(first_name="Jane", last_name="Smith", email="jane8@smith.io"),
+            "create-jane-8",
+            match_key="jane8@smith.io",
+        )
+    ]
+    await running.bus.publish_many(sent)
+    (written,) = await written_for(running, sent)
+    assert outcome(written).created
+    customers = await qbo_sandbox.records("Customer")
+    made = next(c for c in customers if c["Id"] == written.external_id)
+    assert made["DisplayName"] == "Jane Smith (8)"
+    stats = await qbo_sandbox.stats()
+    creates = stats["by_path"].get("POST /v3/company/{realmId}/customer", 0)
+    # The refused first create, then one with the free number (not six tries).
+    assert creates == 2
