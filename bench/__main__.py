@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -139,6 +140,10 @@ def merged_with_last(report: dict[str, Any], parts: tuple[str, ...]) -> dict[str
     }
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -156,6 +161,9 @@ def main() -> None:
     )
     options = parser.parse_args()
     parts = chosen_parts(options.only)
+    # A stop (kill, a CI timeout) cleans up as Ctrl-C does; a background
+    # job started from a script ignores SIGINT, so SIGTERM is its way.
+    signal.signal(signal.SIGTERM, _interrupted)
     started = time.perf_counter()
     try:
         figures = asyncio.run(run(options.quick, parts, options.pipeline_n))
