@@ -17,6 +17,7 @@ classified failure for that command alone.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import Sequence
@@ -156,10 +157,17 @@ class QboWrites:
                 request_id=request_id,
                 single=single and len(operations) == 1,
             )
-            for bid, (index, _) in operations.items():
-                results[index] = await self._settle(
-                    tenant, batch[index], answers.get(bid), context
-                )
+            # Side by side: a refused item may take calls of its own (a new
+            # name, a fresh SyncToken), and the batch's others need not wait.
+            settled = await asyncio.gather(
+                *(
+                    self._settle(tenant, batch[index], answers.get(bid), context)
+                    for bid, (index, _) in operations.items()
+                ),
+                return_exceptions=True,  # a call failing fails its item only
+            )
+            for (index, _), result in zip(operations.values(), settled, strict=True):
+                results[index] = result
         for copy, first in copies.items():
             results[copy] = _same_outcome(batch[copy], results[first])
         await self.claims.expire_now_and_then()
