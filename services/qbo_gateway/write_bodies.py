@@ -116,9 +116,6 @@ def holds_key(row: dict[str, Any], check: KeyCheck) -> bool:
     return check.held_by(value)
 
 
-# DisplayName is unique across customers, vendors and employees (inactive
-# ones too); we sync no employees, and the sandbox has none.
-NAME_SHARING = ("Customer", "Vendor")
 MAX_NAME = 500
 
 

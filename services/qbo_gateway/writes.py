@@ -32,6 +32,7 @@ from common.errors import PermanentError, RetriableError
 from common.gateway.batcher import Batcher
 from common.gateway.calls import ApiNotFound, ApiPermanentError
 from common.gateway.parking import ParkedWork
+from common.gateway.recent import Recent
 from common.gateway.tokens import NeedsReauthorization
 from common.lanes import CURRENT_LANE, linger_for
 from common.matchkeys import KeyCheck, key_checks
@@ -47,7 +48,6 @@ from services.qbo_gateway.errors import (
     verdict_for_fault,
 )
 from services.qbo_gateway.write_bodies import (
-    NAME_SHARING,
     WriteContext,
     base_name,
     build_body,
@@ -65,6 +65,8 @@ log = structlog.get_logger(__name__)
 
 MAX_STALE_RETRIES = 3
 MAX_NAME_ATTEMPTS = 5
+NUMBERS_SECONDS = 300.0  # how long the numbers a shared name carries are kept
+NUMBERS_KEPT = 10_000  # shared names remembered at most
 REQUEST_ID_NAMESPACE = uuid.UUID("8c5e3a1e-6d0b-4d55-9a4e-8f0e2f3b7a10")
 
 
@@ -98,6 +100,9 @@ class QboWrites:
             self._flush, max_size=BATCH_LIMIT, linger=linger
         )
         self._income_accounts: dict[str, str | None] = {}
+        self._numbers: Recent[tuple[str, str, str], set[int]] = Recent(
+            NUMBERS_SECONDS, NUMBERS_KEPT
+        )
 
     async def handle(self, envelope: Envelope) -> Sequence[Envelope]:
         entity = ENTITIES.get(envelope.entity)
@@ -463,17 +468,18 @@ class QboWrites:
     async def _create_with_new_name(
         self, tenant: str, pending: Pending, context: WriteContext
     ) -> Envelope | BaseException:
-        """6240: the name is taken. The numbers already in use are asked once
-        (customers and vendors share the names), and the lowest free one is
-        tried: one create where trying " (2)", " (3)", … one by one cost a
-        call per taken number. Each try has its own requestid, numbered by
-        the try, so a redelivered command replays the same tries."""
+        """6240: the name is taken. The numbers already in use are asked once,
+        and the lowest free one is tried: one create where trying " (2)",
+        " (3)", … one by one cost a call per taken number. Each try has its
+        own requestid, numbered by the try, so a redelivered command replays
+        the same tries."""
         operation = self._operation(pending, context)
         body = operation[pending.entity.api]
         base = base_name(body)
-        taken = await self._numbers_taken(tenant, base)
+        taken = await self._numbers_taken(tenant, pending.entity.api, base)
         for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
             number = next(n for n in itertools.count(2) if n not in taken)
+            taken.add(number)  # at once: a rename side by side takes the next
             renamed = numbered_name(body, base, number)
             request_id = f"{pending.command.idempotency_key[:40]}-n{attempt}"
             try:
@@ -482,8 +488,7 @@ class QboWrites:
                 )
             except ApiPermanentError as exc:
                 if exc.code == DUPLICATE_NAME:
-                    taken.add(number)  # taken meanwhile (or by an employee)
-                    continue
+                    continue  # taken by a vendor or an employee, or meanwhile
                 return self._failed(pending, exc.reason, code=exc.code)
             log.info(
                 "qbo_name_disambiguated",
@@ -498,13 +503,17 @@ class QboWrites:
             code=DUPLICATE_NAME,
         )
 
-    async def _numbers_taken(self, tenant: str, base: str) -> set[int]:
-        """The n of every "base (n)" a customer or vendor holds (inactive
-        ones too), from two single queries."""
-        taken: set[int] = set()
-        for api in NAME_SHARING:
-            rows = await self.client.query_rows(tenant, api, numbered_query(api, base))
-            taken |= {n for row in rows if (n := number_of(row, base)) is not None}
+    async def _numbers_taken(self, tenant: str, api: str, base: str) -> set[int]:
+        """The n of every "base (n)" of this entity (inactive ones too): one
+        query, remembered a while, so a name a hundred people share is not
+        asked a hundred times. A number another entity (a vendor, an
+        employee) holds, or one taken since, costs one 6240 more."""
+        known = self._numbers.get((tenant, api, base))
+        if known is not None:
+            return known
+        rows = await self.client.query_rows(tenant, api, numbered_query(api, base))
+        taken = {n for row in rows if (n := number_of(row, base)) is not None}
+        self._numbers.put((tenant, api, base), taken)
         return taken
 
     # -- outcomes -------------------------------------------------------------
