@@ -39,6 +39,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(30)[:40]  # Zoho echoes ≤ 50 characters
 
 
+LEASE_TRIES, LEASE_PAUSE = 50, 0.2  # wait up to 10 s for a renewal in progress
+
+
 class Channels:
     def __init__(
         self,
@@ -64,6 +67,19 @@ class Channels:
         await self.connections.set_channel(tenant, channel_id, token, expires)
         log.info("zoho_channel_subscribed", tenant=tenant, channel_id=channel_id)
         return channel_id
+
+    async def subscribe_alone(self, tenant: str) -> str:
+        """``subscribe`` under the tenant's channel lease, so a periodic
+        check renewing at the same moment cannot leave a second channel."""
+        lease = f"channel:crm:{tenant}"
+        for _ in range(LEASE_TRIES):
+            if await self.leases.acquire(lease, 60):
+                try:
+                    return await self.subscribe(tenant)
+                finally:
+                    await self.leases.release(lease)
+            await asyncio.sleep(LEASE_PAUSE)
+        raise RuntimeError(f"the channel of {tenant} is being renewed elsewhere")
 
     async def renew(self, tenant: str) -> None:
         side = (await self.connections.require(tenant)).side("crm")

@@ -90,7 +90,7 @@ class Gateway:
     async def connected(self, tenant: str) -> None:
         """After an authorisation: a fresh channel, then the parked work."""
         try:
-            await self.channels.subscribe(tenant)
+            await self.channels.subscribe_alone(tenant)
         except Exception as exc:  # the renewal job tries again each minute
             log.warning("zoho_channel_subscribe_failed", tenant=tenant, error=repr(exc))
         resumed = await self.parked.resume(tenant, "crm", self.bus)
