@@ -147,7 +147,11 @@ async def test_permanent_failure_dead_letters_at_once_then_replay_and_discard(
     assert record["attempts"] == 1
     assert record["routing_key"] == "change.crm.contact"
     assert record["first_failed_at"] <= record["last_failed_at"]
-    assert await bus.queue_depth(bus.names.dead_letters) == 2
+
+    async def both_archived() -> bool:  # the archive copy lands on its own
+        return await bus.queue_depth(bus.names.dead_letters) == 2
+
+    await wait_for(both_archived, 10)
 
     fixed.set()
     assert await dead_letters.replay(record["_id"])
