@@ -89,6 +89,11 @@ async def test_poll_publishes_changes_then_advances_the_watermark(
 
     await wait_for(lambda: holds(wanted <= names()))
     cursors = Cursors(store)
+
+    async def advanced() -> bool:  # saved once the changes are published
+        return await cursors.watermark(TENANT, "qbo", "*") is not None
+
+    await wait_for(advanced)
     watermark = await cursors.watermark(TENANT, "qbo", "*")
     assert watermark is not None
 
