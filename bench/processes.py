@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import signal
-import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +20,6 @@ import aiohttp
 
 REPO = Path(__file__).resolve().parents[1]
 # Outside the kernel's ephemeral range, as the end-to-end tests pick theirs.
-PORT_RANGE = (20000, 30000)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 STOP_GRACE_SECONDS = 30.0
 
@@ -93,26 +90,6 @@ async def stop_all(launched: list[Launched]) -> None:
             with contextlib.suppress(ProcessLookupError):
                 child.process.kill()
             await child.process.wait()
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct loopback ports nobody listens on now."""
-    chosen: list[int] = []
-    pick = random.SystemRandom()
-    while len(chosen) < count:
-        port = pick.randrange(*PORT_RANGE)
-        if port not in chosen and _free(port):
-            chosen.append(port)
-    return chosen
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 # -- memory and CPU ----------------------------------------------------------

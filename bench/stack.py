@@ -37,7 +37,6 @@ from bench.processes import (
     REPO,
     Launched,
     ResourceSampler,
-    free_ports,
     launch,
     stop_all,
     wait_answering,
@@ -48,6 +47,7 @@ from common.bus.requests import NoAnswer, Request, ask
 from common.connections import Connections
 from common.crypto import TokenCipher
 from common.operator.sandbox_connection import sandbox_connection
+from common.ports import free_ports
 from common.settings import SERVICE_PORTS, Settings
 from common.store import EmbeddedMongo, Store, open_store
 

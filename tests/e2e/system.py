@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import signal
-import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ from aiohttp.test_utils import TestServer
 from common.connections import Connections
 from common.crypto import TokenCipher
 from common.operator.sandbox_connection import sandbox_connection
+from common.ports import free_ports
 from common.settings import SERVICE_PORTS, Settings
 from common.store import Store
 from services.qbo_sandbox import SandboxConfig as QboConfig
@@ -211,29 +210,5 @@ async def connect_tenant(system: System, store: Store) -> None:
     )
 
 
-# Service ports outside the kernel's ephemeral range (32768-60999 here): a
-# port a killed service releases is then not handed to another process's
-# port-0 bind or outgoing connection (a parallel run's, say) before the
-# service, restarted, takes it back.
-SERVICE_PORT_RANGE = (20000, 30000)
-
-
 def service_ports() -> dict[str, int]:
-    chosen: dict[str, int] = {}
-    pick = random.SystemRandom()
-    for name in SERVICE_PORTS:
-        while True:
-            port = pick.randrange(*SERVICE_PORT_RANGE)
-            if port not in chosen.values() and _free(port):
-                chosen[name] = port
-                break
-    return chosen
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+    return dict(zip(SERVICE_PORTS, free_ports(len(SERVICE_PORTS)), strict=True))
