@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 
+from common.gateway.recent import Recent
 from common.messages import Envelope, Lane
 from common.payloads import FetchPayload
 
@@ -34,32 +34,19 @@ class BulkEchoes:
         limit: int = MAX_REMEMBERED,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.seconds = seconds
-        self.limit = limit
-        self._clock = clock
-        self._until: OrderedDict[tuple[str, str, str], float] = OrderedDict()
+        self._written: Recent[tuple[str, str, str], bool] = Recent(
+            seconds, limit, clock
+        )
 
     def wrote(self, tenant: str, entity: str, external_id: str) -> None:
-        key = (tenant, entity, external_id)
-        self._until.pop(key, None)
-        self._until[key] = self._clock() + self.seconds
-        while len(self._until) > self.limit:
-            self._until.popitem(last=False)
+        self._written.put((tenant, entity, external_id), True)
 
     def lane_of(self, parent: Envelope, entity: str, external_id: str) -> Lane:
         """The lane of a change of this record, read for ``parent``."""
         if parent.lane == "bulk":
             return "bulk"
-        self._forget_expired()
-        return "bulk" if (parent.tenant, entity, external_id) in self._until else "live"
-
-    def _forget_expired(self) -> None:
-        now = self._clock()
-        while self._until:
-            key, until = next(iter(self._until.items()))
-            if until > now:
-                return
-            del self._until[key]
+        written = self._written.get((parent.tenant, entity, external_id))
+        return "bulk" if written else "live"
 
     def sorted_fetches(self, messages: Sequence[Envelope]) -> list[Envelope]:
         """A webhook's fetch tasks with the echoes' ids moved to the bulk

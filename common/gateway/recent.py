@@ -32,7 +32,11 @@ class Recent(Generic[K, V]):
         return value
 
     def put(self, key: K, value: V) -> None:
+        now = self._clock()
         self._kept.pop(key, None)
-        self._kept[key] = (self._clock() + self.seconds, value)
+        self._kept[key] = (now + self.seconds, value)
+        # Oldest first: drop what has expired at the front, then any excess.
+        while self._kept and next(iter(self._kept.values()))[0] <= now:
+            self._kept.popitem(last=False)
         while len(self._kept) > self.limit:
             self._kept.popitem(last=False)

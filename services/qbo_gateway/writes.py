@@ -160,7 +160,7 @@ class QboWrites:
                 tenant,
                 [{"bId": bid, **op} for bid, (_, op) in operations.items()],
                 request_id=request_id,
-                single=single and len(operations) == 1,
+                single=single,
             )
             # Side by side: a refused item may take calls of its own (a new
             # name, a fresh SyncToken), and the batch's others need not wait.
