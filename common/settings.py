@@ -13,6 +13,7 @@ SERVICE_PORTS = {
     "qbo_gateway": 8082,
     "matcher": 8083,
     "scheduler": 8084,
+    "admin": 8085,  # the operator's console: HTTP API and dashboard
 }
 
 
@@ -33,6 +34,10 @@ class Settings(BaseSettings):
     qbo_gateway_port: int = SERVICE_PORTS["qbo_gateway"]
     matcher_port: int = SERVICE_PORTS["matcher"]
     scheduler_port: int = SERVICE_PORTS["scheduler"]
+    admin_port: int = SERVICE_PORTS["admin"]
+    # The console's token. Unset: the console makes one in DATA_DIR/admin_token
+    # (mode 0600) and `make run` prints it.
+    admin_token: SecretStr | None = None
     # `make run` only: where the two API sandboxes listen
     zoho_sandbox_port: int = 9081
     qbo_sandbox_port: int = 9082

@@ -39,6 +39,7 @@ QUEUES: dict[str, tuple[QueueSpec, ...]] = {
         QueueSpec("matcher.bulk", ("bulk.change.#", "bulk.written.#")),
     ),
     "scheduler": (),
+    "admin": (),  # the console publishes and asks; it consumes no queue
 }
 
 GATEWAY_OF_SYSTEM = {"crm": "crm_gateway", "qbo": "qbo_gateway"}

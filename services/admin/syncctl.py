@@ -37,6 +37,9 @@ from common.operator.backfills import BACKFILL_ORDER, start_backfill
 from common.record_states import read_state
 from common.settings import Settings
 from common.store import open_store
+from services.admin.areas import AREAS
+from services.admin.console import Unreachable
+from services.admin.http.errors import BadRequest, NotFound, Unavailable
 from services.admin.operations import backfill_progress, force_sync
 
 FILTERS = ("tenant", "system", "entity", "queue", "error_class")
@@ -104,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     credentials.add_argument(
         "--shell", action="store_true", help="as `export` lines for eval"
     )
+    for area in AREAS:  # the console's areas add their own topics
+        if area.commands is not None:
+            area.commands(topics)
     return parser
 
 
@@ -156,6 +162,12 @@ async def run(argv: Sequence[str], settings: Settings | None = None) -> int:
 
 
 async def _dispatch(options: argparse.Namespace, settings: Settings | None) -> int:
+    if getattr(options, "run", None) is not None:  # an area's command
+        try:
+            code: int = await options.run(options, settings or Settings())
+        except (Unreachable, BadRequest, NotFound, Unavailable) as exc:
+            raise UserError(str(exc)) from exc
+        return code
     if options.topic == "demo":
         try:
             print(await demo.credentials_text(shell=options.shell, settings=settings))

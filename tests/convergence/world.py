@@ -112,7 +112,7 @@ async def syncctl(system: System, *argv: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "services.admin",
+        "services.admin.syncctl",
         *argv,
         env=system.env(),
         cwd=REPO,

@@ -99,6 +99,9 @@ class Qbo(Api):
         return list(result["records"])
 
 
+E2E_ADMIN_TOKEN = "e2e-admin-token-0123456789"
+
+
 @dataclass
 class System:
     zoho: Zoho
@@ -114,6 +117,7 @@ class System:
             "SECRET_KEY": self.settings.secret_key.get_secret_value(),
             "POLL_INTERVAL_SECONDS": "2",
             "WRITE_LINGER_SECONDS": "0.1",
+            "ADMIN_TOKEN": E2E_ADMIN_TOKEN,
         }
 
     async def start(self) -> None:
@@ -140,6 +144,10 @@ class System:
                 process.send_signal(signal.SIGTERM)
         for process in self.processes.values():
             await asyncio.wait_for(process.wait(), 30)
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['admin']}"
 
     def log(self, name: str) -> str:
         return (Path(self.settings.data_dir) / f"{name}.log").read_text()

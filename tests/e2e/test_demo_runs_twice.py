@@ -84,7 +84,7 @@ class Devstack:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "services.admin",
+            "services.admin.syncctl",
             *argv,
             env=self.env(),
             cwd=REPO,

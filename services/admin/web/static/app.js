@@ -1,0 +1,105 @@
+// The console's only script: a few data-attributes, no framework.
+//
+// <button data-post="/api/..." data-body='{"k": "v"}' data-confirm="Sure?"
+//         data-result="#out" data-reload>  POST JSON, show the answer's
+//         "message" (or "error") in #out, then refresh the live parts.
+// <form data-json="/api/..." data-result="#out">  the same with the form's
+//         fields as the JSON body (checkboxes named "ids" become a list).
+// <section id="x" data-live="3">  re-fetched from the same page every 3 s
+//         and replaced, so progress and outcomes update without a reload.
+"use strict";
+
+async function callApi(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    credentials: "same-origin",
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let answer = {};
+  try { answer = await response.json(); } catch (e) { answer = {}; }
+  if (!response.ok) {
+    throw new Error(answer.error || `${response.status} ${response.statusText}`);
+  }
+  return answer;
+}
+
+function show(selector, text, failed) {
+  const target = selector ? document.querySelector(selector) : null;
+  if (!target) return;
+  target.textContent = text;
+  target.classList.toggle("error", Boolean(failed));
+  target.classList.toggle("ok", !failed);
+}
+
+async function refreshLive() {
+  const live = document.querySelectorAll("[data-live]");
+  if (!live.length) return;
+  const response = await fetch(location.href, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  for (const element of live) {
+    const replacement = element.id && fresh.getElementById(element.id);
+    if (replacement) element.replaceWith(replacement);
+  }
+}
+
+function formBody(form) {
+  const body = {};
+  for (const [name, value] of new FormData(form).entries()) {
+    if (name === "ids") {
+      (body.ids = body.ids || []).push(value);
+    } else if (value !== "") {
+      body[name] = value;
+    }
+  }
+  return body;
+}
+
+async function act(element, method, url, body) {
+  if (element.dataset.confirm && !window.confirm(element.dataset.confirm)) return;
+  element.setAttribute("aria-busy", "true");
+  if ("disabled" in element) element.disabled = true;
+  show(element.dataset.result, "working…", false);
+  try {
+    const answer = await callApi(method, url, body);
+    show(element.dataset.result, answer.message || "done", false);
+    if (element.dataset.reload !== undefined) await refreshLive();
+  } catch (error) {
+    show(element.dataset.result, error.message, true);
+  } finally {
+    element.removeAttribute("aria-busy");
+    if ("disabled" in element) element.disabled = false;
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-post]");
+  if (!button) return;
+  event.preventDefault();
+  const body = button.dataset.body ? JSON.parse(button.dataset.body) : {};
+  act(button, "POST", button.dataset.post, body);
+});
+
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-json]");
+  if (!form) return;
+  event.preventDefault();
+  act(form, form.dataset.method || "POST", form.dataset.json, formBody(form));
+});
+
+document.addEventListener("change", (event) => {
+  // "select all" checkboxes: data-select-all="name of the checkboxes"
+  const all = event.target.closest("[data-select-all]");
+  if (!all) return;
+  for (const box of document.querySelectorAll(`input[name="${all.dataset.selectAll}"]`)) {
+    box.checked = all.checked;
+  }
+});
+
+window.addEventListener("load", () => {
+  const periods = [...document.querySelectorAll("[data-live]")]
+    .map((element) => Number(element.dataset.live) || 0)
+    .filter((seconds) => seconds > 0);
+  if (periods.length) setInterval(refreshLive, Math.min(...periods) * 1000);
+});
