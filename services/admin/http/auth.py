@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from common.crypto import constant_time_equals
-from services.admin.web.render import render
+from services.admin.web.render import AUTHENTICATED, render
 
 COOKIE = "syncadmin_session"
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/ui/login"})
@@ -68,6 +68,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             request,
             "wrong admin token" if presented else "the admin token is required",
         )
+    request[AUTHENTICATED] = True
     return await handler(request)
 
 

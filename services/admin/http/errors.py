@@ -47,8 +47,8 @@ async def errors_middleware(
     except Unavailable as exc:
         return error_response(request, 503, str(exc))
     except web.HTTPException as exc:
-        if exc.status >= 400 and request.path.startswith("/api"):
-            return web.json_response({"error": exc.reason}, status=exc.status)
+        if exc.status >= 400:
+            return error_response(request, exc.status, exc.reason)
         raise
     except Exception:
         log.exception("console_request_failed", path=request.path)

@@ -14,6 +14,8 @@ from aiohttp import web
 WEB = Path(__file__).parent
 ADMIN = WEB.parent
 NAV = web.AppKey("nav", tuple)  # (title, path) of each area with a page
+# Set on the request by the auth middleware.
+AUTHENTICATED = web.RequestKey("authenticated", bool)
 
 
 @cache
@@ -33,7 +35,8 @@ def render(
     request: web.Request, template: str, *, status: int = 200, **values: Any
 ) -> web.Response:
     page = environment().get_template(template)
-    nav = request.app.get(NAV, ())
+    # The navigation only for a person logged in (not on the login page).
+    nav = request.app.get(NAV, ()) if request.get(AUTHENTICATED) else ()
     html = page.render(nav=nav, path=request.path, **values)
     return web.Response(
         text=html,
