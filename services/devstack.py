@@ -36,6 +36,7 @@ from common.bus.requests import NoAnswer, Request, ask
 from common.connections import Connections
 from common.crypto import TokenCipher
 from common.operator import demo
+from common.operator.admin_token import admin_token, token_path
 from common.operator.backfills import start_backfill
 from common.operator.sandbox_connection import sandbox_connection
 from common.settings import SERVICE_PORTS, Settings
@@ -282,6 +283,8 @@ async def main(with_sandboxes: bool, demo_wanted: bool = True) -> int:
     if settings.secret_key is None:
         env["SECRET_KEY"] = demo.development_secret_key(Path(settings.data_dir))
     local = _local(settings, env)
+    # Made before the admin service starts, so both read the same token.
+    console_token = admin_token(local)
     with_demo = with_sandboxes and demo_wanted
     mode = await prepare_demo(local) if with_demo else "skip"
     files = demo.DemoFiles(Path(settings.data_dir))
@@ -310,6 +313,13 @@ async def main(with_sandboxes: bool, demo_wanted: bool = True) -> int:
         print(
             f"{name:12} http://127.0.0.1:{port}/_sandbox/stats  "
             f"{'ready' if ok else 'NOT READY'}",
+            flush=True,
+        )
+    if ready:
+        print(
+            f"console: http://127.0.0.1:{settings.admin_port}/ui/  admin token: "
+            f"{console_token}  (kept in "
+            f"{'ADMIN_TOKEN' if settings.admin_token else token_path(local)})",
             flush=True,
         )
     background: list[asyncio.Task[None]] = []
