@@ -176,7 +176,14 @@ async def seed_demo(local: Settings) -> None:
             sandbox_connection(DEMO_TENANT, zoho, qbo, DEMO_VERIFIER)
         )
         for system in ("crm", "qbo"):
-            await start_backfill(bus, DEMO_TENANT, system, date(2000, 1, 1))
+            await start_backfill(
+                bus,
+                DEMO_TENANT,
+                system,
+                date(2000, 1, 1),
+                store=store,
+                started_by="make run",
+            )
     finally:
         await bus.close()
         await store.close()

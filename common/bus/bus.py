@@ -21,7 +21,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
     AbstractRobustQueue,
 )
-from aiormq.exceptions import DeliveryError
+from aiormq.exceptions import ChannelNotFoundEntity, DeliveryError
 
 from common.bus.topology import (
     DEAD_LETTER_ARCHIVE_TTL_MS,
@@ -204,6 +204,32 @@ class Bus:
         channel = await self._require_channel().get_underlay_channel()
         result = await channel.queue_declare(queue=name, passive=True)
         return int(result.message_count or 0)
+
+    async def queue_counts(
+        self, names: Sequence[str]
+    ) -> dict[str, tuple[int, int] | None]:
+        """Messages ready and consumers of each queue (prefix included); None
+        for a queue not declared yet. Passive declares on a raw channel of
+        their own: asking about a missing queue closes the channel it is
+        asked on, so never the publishing one (queue_depth's)."""
+        transport = self._connection.transport if self._connection else None
+        if transport is None:
+            raise RuntimeError("Bus.connect() first")
+        counts: dict[str, tuple[int, int] | None] = {}
+        channel = await transport.connection.channel()
+        try:
+            for name in names:
+                try:
+                    ok = await channel.queue_declare(name, passive=True)
+                except ChannelNotFoundEntity:
+                    counts[name] = None
+                    channel = await transport.connection.channel()
+                    continue
+                counts[name] = (int(ok.message_count or 0), int(ok.consumer_count or 0))
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+        return counts
 
     async def consumer_channel(self, prefetch: int) -> AbstractRobustChannel:
         """A channel for one consumer, so its prefetch bounds only its queue."""

@@ -10,6 +10,10 @@ Requests are not durable work: the queue is not durable and each request
 expires after the asker's timeout, so a gateway started later never acts on
 a question nobody is waiting for. The asker opens a connection of its own
 (it is a short-lived command, not a service).
+
+Actions (common/gateway/answers.py answers them): ``check``, ``connected``,
+``lookup`` (a record's label), ``read`` (one record read now, translated)
+and ``page`` (one page of an entity's records, translated, for a reconcile).
 """
 
 from __future__ import annotations
@@ -24,15 +28,18 @@ import aio_pika
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 from aiormq.exceptions import ChannelNotFoundEntity
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.bus.bus import Bus
 from common.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-Action = Literal["check", "lookup", "connected"]
+Action = Literal["check", "lookup", "connected", "read", "page"]
 DEFAULT_TIMEOUT = 15.0
+# A page answer stays far below RabbitMQ's message size limit (128 MiB by
+# default in 3.x, 16 MiB since 4.0): 200 ten-line invoices are ~650 KiB.
+MAX_PAGE_SIZE = 200
 
 
 class Request(BaseModel):
@@ -42,6 +49,9 @@ class Request(BaseModel):
     tenant: str
     entity: str = "*"
     external_id: str | None = None
+    # page: where the previous page ended (None: the first page), and how many
+    cursor: str | None = None
+    page_size: int | None = Field(default=None, ge=1, le=MAX_PAGE_SIZE)
 
 
 class Answer(BaseModel):
@@ -50,6 +60,13 @@ class Answer(BaseModel):
     ok: bool
     reason: str = ""
     label: str | None = None  # how a person knows the record (name, email, number)
+    # read: the canonical record as JSON (common/records.py, mode="json")
+    record: dict[str, Any] | None = None
+    # page: one item per record, {"external_id", "label", "record"} (record
+    # None and "error" set when it does not translate); next_cursor None at
+    # the end
+    records: list[dict[str, Any]] | None = None
+    next_cursor: str | None = None
 
 
 class NoAnswer(Exception):

@@ -4,13 +4,18 @@ A watermark only moves after the changes read up to it are published and
 confirmed; polls re-read from the watermark with ``>=`` (overlap is expected
 and harmless: the matcher drops versions it has seen). A backfill stores its
 position after each page, so a crash resumes where it stopped, and its
-counts, which the console shows.
+counts, which the console shows. The last verified webhook naming each
+entity is noted too (``note_webhook``), for the console's overview.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 from typing import Any
+
+import structlog
 
 from common.store import Store
 from common.store.client import IndexSpec
@@ -18,6 +23,12 @@ from common.store.times import from_stored, stored_now, to_stored
 
 CURSORS = "cursors"
 CURSOR_INDEXES = [IndexSpec(CURSORS, (("tenant", 1), ("kind", 1)))]
+# A burst of webhooks costs one store write per tenant, system and entity in
+# this interval; the time shown is at most that stale.
+WEBHOOK_NOTE_SECONDS = 5.0
+WEBHOOK_NOTE_TIMEOUT = 1.0  # the webhook's answer never waits longer for it
+
+log = structlog.get_logger(__name__)
 
 
 def cursor_id(kind: str, tenant: str, system: str, entity: str) -> str:
@@ -27,6 +38,7 @@ def cursor_id(kind: str, tenant: str, system: str, entity: str) -> str:
 class Cursors:
     def __init__(self, store: Store) -> None:
         self._collection = store.db[CURSORS]
+        self._webhooks_noted: dict[tuple[str, str, str], float] = {}
 
     async def watermark(self, tenant: str, system: str, entity: str) -> datetime | None:
         document = await self._collection.find_one(
@@ -59,6 +71,43 @@ class Cursors:
             {"$set": {"watermark": stored, "updated_at": stored_now()}},
         )
         await self._collection.update_one({"_id": key}, {"$inc": {"read": read}})
+
+    async def note_webhook(self, tenant: str, system: str, entity: str) -> None:
+        """Remember when a verified webhook last named this entity (document
+        ``webhook:{tenant}:{system}:{entity}``, field ``at``). At most one
+        write per WEBHOOK_NOTE_SECONDS each; never raises: a failure to note
+        it must not fail the webhook."""
+        key = (tenant, system, entity)
+        now = time.monotonic()
+        last = self._webhooks_noted.get(key)
+        if last is not None and now - last < WEBHOOK_NOTE_SECONDS:
+            return
+        self._webhooks_noted[key] = now
+        document = {
+            "_id": cursor_id("webhook", tenant, system, entity),
+            "tenant": tenant,
+            "kind": "webhook",
+            "system": system,
+            "entity": entity,
+            "at": stored_now(),
+        }
+        try:
+            # Replaced whole, _id included: the embedded server's upsert
+            # ignores the filter's _id.
+            await asyncio.wait_for(
+                self._collection.replace_one(
+                    {"_id": document["_id"]}, document, upsert=True
+                ),
+                WEBHOOK_NOTE_TIMEOUT,
+            )
+        except Exception as exc:
+            log.warning(
+                "webhook_note_failed",
+                tenant=tenant,
+                system=system,
+                entity=entity,
+                error=repr(exc),
+            )
 
     async def backfill(self, tenant: str, system: str, entity: str) -> dict[str, Any]:
         document = await self._collection.find_one(

@@ -150,7 +150,7 @@ def make_gateway(
             leases,
             notify_url or public.rstrip("/") + webhooks.PATH,
         ),
-        lookups=ZohoLookups(client),
+        lookups=ZohoLookups(client, FieldMaps(connections)),
         parked=ParkedWork(store),
         oauth=oauth,
         authorisations=Authorisations(store, cipher),
@@ -199,7 +199,9 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
     )
     context.http.router.add_post(
         webhooks.PATH,
-        webhooks.webhook_route(gateway.connections, context.bus, gateway.echoes),
+        webhooks.webhook_route(
+            gateway.connections, context.bus, gateway.echoes, Cursors(context.store)
+        ),
     )
     context.http.router.add_get(
         START_PATH, start_route(context.settings, gateway.authorisations)
@@ -219,7 +221,7 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
         SERVICE,
         "crm",
         gateway.connections,
-        gateway.lookups.label,
+        gateway.lookups,
         gateway.connected,
     )
     context.on_stop.append(gateway.close)

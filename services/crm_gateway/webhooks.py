@@ -21,6 +21,7 @@ from common.bus import Bus
 from common.connections import Connections
 from common.crypto import constant_time_equals
 from common.gateway.bodies import BodyTooLarge, read_limited
+from common.gateway.cursors import Cursors
 from common.gateway.echoes import BulkEchoes
 from common.messages import Envelope
 from common.payloads import ChangePayload, FetchPayload
@@ -91,7 +92,10 @@ def envelopes_of(tenant: str, callback: Callback) -> list[Envelope]:
 
 
 def webhook_route(
-    connections: Connections, bus: Bus, echoes: BulkEchoes
+    connections: Connections,
+    bus: Bus,
+    echoes: BulkEchoes,
+    cursors: Cursors | None = None,
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def receive(request: web.Request) -> web.Response:
         try:
@@ -103,6 +107,9 @@ def webhook_route(
             return web.json_response({"error": str(exc)}, status=exc.status)
         outgoing = echoes.sorted_fetches(envelopes_of(tenant, callback))
         await bus.publish_many(outgoing)  # raises → 500 → Zoho delivers again
+        if cursors is not None:  # the console's "last webhook"; never raises
+            for entity in sorted({message.entity for message in outgoing}):
+                await cursors.note_webhook(tenant, "crm", entity)
         log.info(
             "zoho_callback",
             tenant=tenant,

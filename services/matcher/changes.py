@@ -12,7 +12,7 @@ from services.matcher.context import DOCUMENTS, Context, commit, kind_of
 from services.matcher.deletes import on_deleted, on_voided
 from services.matcher.failures import refuse
 from services.matcher.markers import FETCH_PRODUCT_DETAILS
-from services.matcher.model import MirrorEntry, version_key
+from services.matcher.model import AuditEntry, MirrorEntry, version_key
 from services.matcher.outcomes import TO_DECIDE_AGAIN
 from services.matcher.pairs import sync_pair
 from services.matcher.resume import parked_entry, resume_parked, settle_parked
@@ -72,6 +72,8 @@ async def _decide(
         step = await sync_pair(ctx, kind, env.system, mirror, forced=forced)
     except PermanentError as exc:
         raise await refuse(ctx, kind, mirror, exc.reason) from exc
+    if forced and not step.audits and not step.replayed:
+        step.audits.append(_forced_unchanged(ctx, kind, mirror))
     out = await commit(ctx, step)
     if step.went_again:
         await settle_parked(ctx, kind, parked_entry(ctx, mirror), step)
@@ -84,6 +86,19 @@ async def _decide(
     if link is not None:
         out += await resume_parked(ctx, link)
     return out
+
+
+def _forced_unchanged(ctx: Context, kind: str, mirror: MirrorEntry) -> AuditEntry:
+    """A force sync that found nothing to write (its pair's create still in
+    flight, a pair retired, nothing carried) says so in the audit, so whoever
+    asked for it (the console) can tell "unchanged" from "not decided yet"."""
+    return ctx.audit(
+        kind,
+        "force_unchanged",
+        key=mirror.id,
+        reason="nothing to write",
+        **{f"{mirror.system}_id": mirror.external_id},
+    )
 
 
 def _stale(current: MirrorEntry | None, env: Envelope, event: str) -> bool:

@@ -80,6 +80,19 @@ INDEXES = [
     ),
     IndexSpec("matcher_parked", (("tenant", 1), ("waiting", 1)), name="parked_waiting"),
     IndexSpec("matcher_audit", (("tenant", 1), ("at", 1)), name="audit_at"),
+    # A pair's history (the console's record page) by either side's id.
+    IndexSpec(
+        "matcher_audit",
+        (("crm_id", 1),),
+        name="audit_crm_id",
+        options=_string_only("crm_id"),
+    ),
+    IndexSpec(
+        "matcher_audit",
+        (("qbo_id", 1),),
+        name="audit_qbo_id",
+        options=_string_only("qbo_id"),
+    ),
 ]
 # Indexes of earlier versions (by their keys: the embedded server names
 # indexes its own way), dropped when the indexes are ensured.

@@ -142,9 +142,9 @@ def make_gateway(
             linger=settings.write_linger_seconds,
             claims=CreateClaims(store.db),
         ),
-        webhook=QboWebhook(connections, bus, echoes),
+        webhook=QboWebhook(connections, bus, echoes, cursors),
         connect=QboConnect(settings, store, connections, parked, bus, session),
-        lookups=QboLookups(client),
+        lookups=QboLookups(client, connections),
         bus=bus,
         echoes=echoes,
     )
@@ -186,7 +186,7 @@ def register(context: ServiceContext, gateway: QboGateway) -> None:
         SERVICE,
         "qbo",
         gateway.connections,
-        gateway.lookups.label,
+        gateway.lookups,
         gateway.connected,
     )
     context.on_stop.append(gateway.close)

@@ -23,6 +23,7 @@ from aiohttp import web
 from common.bus import Bus
 from common.connections import Connection, Connections
 from common.gateway.bodies import BodyTooLarge, read_limited
+from common.gateway.cursors import Cursors
 from common.gateway.echoes import BulkEchoes
 from common.messages import Envelope, Version
 from common.payloads import ChangePayload, FetchPayload
@@ -100,11 +101,16 @@ def _deleted(tenant: str, entity: str, entity_id: str, notice: Notice) -> Envelo
 
 class QboWebhook:
     def __init__(
-        self, connections: Connections, bus: Bus, echoes: BulkEchoes | None = None
+        self,
+        connections: Connections,
+        bus: Bus,
+        echoes: BulkEchoes | None = None,
+        cursors: Cursors | None = None,
     ) -> None:
         self.connections = connections
         self.bus = bus
         self.echoes = echoes or BulkEchoes()
+        self.cursors = cursors  # notes each entity's last webhook, for the console
 
     async def receive(self, request: web.Request) -> web.Response:
         signature = request.headers.get("intuit-signature")
@@ -144,6 +150,9 @@ class QboWebhook:
         except Exception as exc:  # not confirmed: let Intuit retry
             log.error("qbo_webhook_not_enqueued", error=repr(exc))
             return _problem(503, "could not enqueue; retry")
+        if self.cursors is not None:  # never raises
+            for tenant, entity in sorted({(m.tenant, m.entity) for m in messages}):
+                await self.cursors.note_webhook(tenant, "qbo", entity)
         notices = len(notification.notices)
         log.info("qbo_webhook_accepted", notices=notices, messages=len(messages))
         return web.json_response({"accepted": len(messages)})

@@ -4,9 +4,15 @@
 //         data-result="#out" data-reload>  POST JSON, show the answer's
 //         "message" (or "error") in #out, then refresh the live parts.
 // <form data-json="/api/..." data-result="#out">  the same with the form's
-//         fields as the JSON body (checkboxes named "ids" become a list).
+//         fields as the JSON body (checkboxes named "ids" become a list;
+//         data-lists="a b" makes fields named a and b lists too).
 // <section id="x" data-live="3">  re-fetched from the same page every 3 s
 //         and replaced, so progress and outcomes update without a reload.
+//         data-live="0": replaced only after an action with data-reload.
+// <button type="submit" data-json="/api/other" data-confirm="Sure?"
+//         data-result="#out" data-reload>  inside a form[data-json]: sends
+//         the form's fields to its own URL (one form, several actions).
+// data-select-all inside a form ticks the boxes of that form only.
 "use strict";
 
 async function callApi(method, url, body) {
@@ -46,9 +52,10 @@ async function refreshLive() {
 
 function formBody(form) {
   const body = {};
+  const lists = new Set(["ids", ...(form.dataset.lists || "").split(/\s+/)]);
   for (const [name, value] of new FormData(form).entries()) {
-    if (name === "ids") {
-      (body.ids = body.ids || []).push(value);
+    if (lists.has(name)) {
+      (body[name] = body[name] || []).push(value);
     } else if (value !== "") {
       body[name] = value;
     }
@@ -85,6 +92,11 @@ document.addEventListener("submit", (event) => {
   const form = event.target.closest("form[data-json]");
   if (!form) return;
   event.preventDefault();
+  const button = event.submitter;
+  if (button && button.dataset.json) {  // this button's own action
+    act(button, "POST", button.dataset.json, formBody(form));
+    return;
+  }
   act(form, form.dataset.method || "POST", form.dataset.json, formBody(form));
 });
 
@@ -92,7 +104,8 @@ document.addEventListener("change", (event) => {
   // "select all" checkboxes: data-select-all="name of the checkboxes"
   const all = event.target.closest("[data-select-all]");
   if (!all) return;
-  for (const box of document.querySelectorAll(`input[name="${all.dataset.selectAll}"]`)) {
+  const scope = all.form || document;
+  for (const box of scope.querySelectorAll(`input[name="${all.dataset.selectAll}"]`)) {
     box.checked = all.checked;
   }
 });
