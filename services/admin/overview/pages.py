@@ -64,6 +64,8 @@ async def page(request: web.Request) -> web.Response:
         connections=connections.get("connections", []),
         connections_problem=connections_problem,
         tenants=counts.get("tenants", []),
+        counted_at=counts.get("counted_at"),
+        count_seconds=counts.get("count_seconds"),
         counts_problem=counts_problem,
         queues=queues.get("queues", []),
         queues_problem=queues_problem,
