@@ -167,6 +167,8 @@ async def seed_demo(local: Settings) -> None:
         zoho = await _post(http, f"{zoho_url}/_sandbox/reset", DEMO_ZOHO)
         qbo = await _post(http, f"{qbo_url}/_sandbox/reset", DEMO_QBO)
         newcomer = await demo.newcomer_grants(http, zoho, qbo)
+    # The reset forgot QBO's webhook target: set it again before any change.
+    await point_webhooks(local)
     store = await open_store(local)
     bus = Bus(local)
     await bus.connect()
@@ -228,9 +230,8 @@ async def keep_snapshots(local: Settings) -> None:
 
 
 async def run_demo(local: Settings, mode: str) -> None:
-    await point_webhooks(local)
     if mode == "fresh":
-        await seed_demo(local)
+        await seed_demo(local)  # points QBO's webhooks itself, after its reset
         print(
             f"demo: tenant {DEMO_TENANT!r} connected to both sandboxes (seeded "
             "afresh), backfills started; follow them with "
@@ -238,6 +239,7 @@ async def run_demo(local: Settings, mode: str) -> None:
             flush=True,
         )
     else:
+        await point_webhooks(local)
         print(
             f"demo: resumed from {local.data_dir}/ (sandbox data and local state "
             "kept; `make clean` starts it afresh)",
