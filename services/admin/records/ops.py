@@ -516,6 +516,7 @@ async def sync_now(
         "outcome": outcome.outcome,
         "reason": outcome.reason,
         "fields": outcome.fields,
+        "changed": outcome.changed,
         "direction": outcome.direction,
         "requested_at": since,
         "waited_seconds": round(time.perf_counter() - started, 2),

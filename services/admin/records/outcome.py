@@ -24,8 +24,9 @@ Document = dict[str, Any]
 class Outcome:
     outcome: str  # written | unchanged | refused | failed | waiting | still running
     reason: str = ""
-    fields: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)  # the values sent
     direction: str | None = None
+    changed: list[str] | None = None  # of those, the ones whose value changed
 
     @property
     def final(self) -> bool:
@@ -55,17 +56,26 @@ def from_audit(entries: list[Document]) -> Outcome | None:
             return Outcome(
                 "written",
                 "confirmed by the other side",
-                list(decided.get("fields") or []),
-                decided.get("direction"),
+                *_sent_and_changed(decided),
             )
     if decided is not None:
         return Outcome(
             "still running",
             "decided; waiting for the other side to confirm the write",
-            list(decided.get("fields") or []),
-            decided.get("direction"),
+            *_sent_and_changed(decided),
         )
     return None
+
+
+def _sent_and_changed(decided: Document) -> tuple[list[str], str | None, list[str]]:
+    """The fields the decision sent (a value the record does not carry is
+    never sent, so an empty ``after`` is not one) and which of them changed."""
+    before = decided.get("before") or {}
+    after = decided.get("after") or {}
+    names = list(decided.get("fields") or [])
+    sent = [name for name in names if after.get(name) not in (None, "", {}, [])]
+    changed = [name for name in sent if before.get(name) != after.get(name)]
+    return sent, decided.get("direction"), changed
 
 
 def from_letters(letters: list[Document], since: str) -> Outcome | None:
@@ -84,6 +94,9 @@ def message(outcome: Outcome, state_line: str) -> str:
     if outcome.fields:
         way = f" {outcome.direction}" if outcome.direction else ""
         said += f"{way}: {', '.join(outcome.fields)}"
+        if outcome.changed is not None:
+            changed = ", ".join(outcome.changed) or "none (the same values again)"
+            said += f"; changed: {changed}"
     if outcome.reason and outcome.outcome != "written":
         said += f" ({outcome.reason})"
     return f"{said}; now {state_line}"
