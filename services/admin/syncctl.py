@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
@@ -105,6 +106,11 @@ def main() -> None:
         sys.exit(asyncio.run(run(sys.argv[1:])))
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`syncctl ... | head`): stop quietly, as other
+        # command-line tools do; stdout goes nowhere so its final flush is too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
 
 
 if __name__ == "__main__":

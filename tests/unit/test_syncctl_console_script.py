@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,40 @@ def test_an_unknown_entity_is_one_line_and_exit_2() -> None:
         "syncctl: unknown crm entity 'lead'; accepted: contact, account, "
         "product, invoice, quote, vendor\n"
     )
+
+
+# A command whose answer is long, as a listing is: syncctl's own entry point
+# with the command's work replaced by printing (argparse's --help swallows a
+# closed pipe itself, so it cannot show this).
+LONG_ANSWER = """
+import services.admin.syncctl as syncctl
+
+async def answer(argv):
+    for number in range(10_000):
+        print(f"line {number}")
+    return 0
+
+syncctl.run = answer
+syncctl.main()
+"""
+
+
+def test_a_reader_that_goes_away_is_no_traceback() -> None:
+    """`syncctl … | head`: the reader closes the pipe before the answer is
+    written; no traceback, exit 141 (as for SIGPIPE)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads: every write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", LONG_ANSWER],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 141
