@@ -70,7 +70,10 @@ class Cursors:
             {"_id": key, "$or": [{"watermark": {"$lt": stored}}, {"watermark": None}]},
             {"$set": {"watermark": stored, "updated_at": stored_now()}},
         )
-        await self._collection.update_one({"_id": key}, {"$inc": {"read": read}})
+        # Every poll, moved or not: the console's "last poll".
+        await self._collection.update_one(
+            {"_id": key}, {"$inc": {"read": read}, "$set": {"polled_at": stored_now()}}
+        )
 
     async def note_webhook(self, tenant: str, system: str, entity: str) -> None:
         """Remember when a verified webhook last named this entity (document

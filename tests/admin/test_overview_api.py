@@ -292,6 +292,10 @@ async def test_connections_show_status_expiry_reconnect_and_last_activity(
     cursors = Cursors(console.store)
     polled = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
     await cursors.advance_watermark(TENANT, "crm", "contact", polled, read=3)
+    # QuickBooks' change feed polls every entity at once (cursor "*"); a poll
+    # that finds nothing newer still counts as the last poll.
+    await cursors.advance_watermark(TENANT, "qbo", "*", polled, read=0)
+    await cursors.advance_watermark(TENANT, "qbo", "*", polled, read=0)
     await cursors.note_webhook(TENANT, "qbo", "customer")
 
     answer = await running_console.api.get("/api/connections")
@@ -324,6 +328,10 @@ async def test_connections_show_status_expiry_reconnect_and_last_activity(
     seconds = (datetime.now(UTC) - datetime.fromisoformat(noted)).total_seconds()
     assert 0 <= seconds < 60
     assert qbo_times["item"]["last_webhook"] is None
+    for entity in ("customer", "item", "invoice"):
+        assert qbo_times[entity]["watermark"] == "2026-03-01T08:30:00.000000Z"
+        last_poll = datetime.fromisoformat(qbo_times[entity]["last_poll"])
+        assert (datetime.now(UTC) - last_poll).total_seconds() < 60
 
 
 async def test_the_reconnect_link_is_the_gateways_oauth_start_route() -> None:

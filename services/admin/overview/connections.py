@@ -94,12 +94,17 @@ def _side(
     entities = [
         {
             "entity": entity,
-            "last_poll": _time(poll.get("updated_at")),
+            "last_poll": _time(poll.get("polled_at") or poll.get("updated_at")),
             "watermark": _time(poll.get("watermark")),
             "last_webhook": _time(webhook.get("at")),
         }
         for entity in ENTITIES[system]
-        for poll in [cursors.get(f"poll:{tenant}:{system}:{entity}", {})]
+        # QuickBooks' change feed polls every entity at once: its cursor is "*".
+        for poll in [
+            cursors.get(f"poll:{tenant}:{system}:{entity}")
+            or cursors.get(f"poll:{tenant}:{system}:*")
+            or {}
+        ]
         for webhook in [cursors.get(f"webhook:{tenant}:{system}:{entity}", {})]
     ]
     if side is None:
