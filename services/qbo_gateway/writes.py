@@ -468,15 +468,20 @@ class QboWrites:
     async def _create_with_new_name(
         self, tenant: str, pending: Pending, context: WriteContext
     ) -> Envelope | BaseException:
-        """6240: the name is taken. The numbers already in use are asked once,
-        and the lowest free one is tried: one create where trying " (2)",
-        " (3)", … one by one cost a call per taken number. Each try has its
-        own requestid, numbered by the try, so a redelivered command replays
-        the same tries."""
+        """6240: the name is taken. Most shared names are shared by two, so
+        " (2)" is tried first without asking; only when that is taken too
+        are the numbers in use asked (once, remembered a while) and the
+        lowest free one tried: at 10,000 contacts a query per rename spent
+        half of QBO's 500 calls a minute. Each try has its own requestid,
+        numbered by the try, so a redelivered command replays the same
+        tries."""
         operation = self._operation(pending, context)
         body = operation[pending.entity.api]
         base = base_name(body)
-        taken = await self._numbers_taken(tenant, pending.entity.api, base)
+        api = pending.entity.api
+        known = self._numbers.get((tenant, api, base))
+        # Shared with renames side by side once asked; until then our own.
+        taken: set[int] = known if known is not None else set()
         for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
             number = next(n for n in itertools.count(2) if n not in taken)
             taken.add(number)  # at once: a rename side by side takes the next
@@ -484,12 +489,17 @@ class QboWrites:
             request_id = f"{pending.command.idempotency_key[:40]}-n{attempt}"
             try:
                 row = await self.client.write(
-                    tenant, pending.entity.api, renamed, request_id=request_id
+                    tenant, api, renamed, request_id=request_id
                 )
             except ApiPermanentError as exc:
-                if exc.code == DUPLICATE_NAME:
-                    continue  # taken by a vendor or an employee, or meanwhile
-                return self._failed(pending, exc.reason, code=exc.code)
+                if exc.code != DUPLICATE_NAME:
+                    return self._failed(pending, exc.reason, code=exc.code)
+                # Taken (by a customer, a vendor, an employee, or meanwhile).
+                if known is None:
+                    known = await self._numbers_taken(tenant, api, base)
+                    known |= taken
+                    taken = known
+                continue
             log.info(
                 "qbo_name_disambiguated",
                 tenant=tenant,
