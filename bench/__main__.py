@@ -63,12 +63,19 @@ def _vhost() -> str:
     return name
 
 
-async def run(quick: bool, parts: tuple[str, ...], pipeline_n: int) -> dict[str, Any]:
+async def run(
+    quick: bool,
+    parts: tuple[str, ...],
+    pipeline_n: int,
+    phases: tuple[str, ...] = (),
+) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     if set(parts) & set(COMPONENTS):
         figures.update(await components(quick, parts))
     if "pipeline" in parts:
-        figures["pipeline"] = await pipeline(PipelineOptions(n=pipeline_n))
+        figures["pipeline"] = await pipeline(
+            PipelineOptions(n=pipeline_n, phases=phases)
+        )
     return figures
 
 
@@ -159,14 +166,21 @@ def main() -> None:
         help="records each way in the pipeline part (default 1000, or "
         "BENCH_PIPELINE_N; 10000 is the full run)",
     )
+    parser.add_argument(
+        "--pipeline-phases",
+        default="",
+        help="comma-separated measured phases of the pipeline part (default all: "
+        "latency_quiet, zoho_to_qbo, other_tenant_backfill, qbo_to_zoho)",
+    )
     options = parser.parse_args()
+    phases = tuple(p for p in options.pipeline_phases.split(",") if p)
     parts = chosen_parts(options.only)
     # A stop (kill, a CI timeout) cleans up as Ctrl-C does; a background
     # job started from a script ignores SIGINT, so SIGTERM is its way.
     signal.signal(signal.SIGTERM, _interrupted)
     started = time.perf_counter()
     try:
-        figures = asyncio.run(run(options.quick, parts, options.pipeline_n))
+        figures = asyncio.run(run(options.quick, parts, options.pipeline_n, phases))
     except KeyboardInterrupt:
         print("interrupted: every process stopped, temp dirs and vhosts removed")
         sys.exit(130)

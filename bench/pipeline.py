@@ -73,6 +73,9 @@ class PipelineOptions:
     # 20 creates a minute); at 1.5 s they would time their own queue.
     quiet_every: float = 4.0
     naive_records: int = 50
+    # Empty: every phase. Else the measured phases to run (PHASES), e.g. the
+    # 10,000-record Zoho→QBO backfill alone.
+    phases: tuple[str, ...] = ()
 
     @property
     def phase_timeout(self) -> float:
@@ -402,8 +405,13 @@ async def measured_phases(
         ),
         "qbo_to_zoho": lambda: qbo_to_zoho(stack, tenants["c"], options),
     }
+    unknown = set(options.phases) - set(steps)
+    if unknown:
+        raise ValueError(f"unknown phases {sorted(unknown)}; known: {list(steps)}")
     try:
         for name, step in steps.items():
+            if options.phases and name not in options.phases:
+                continue
             figures[name] = await guarded(name, step())
     finally:
         await probe.close()
