@@ -14,48 +14,16 @@ projection: absent means "unknown, unchanged", never "empty".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from common.connection_settings import FieldMapping
 from common.hashing import content_hash
-from common.matchkeys import email_key
-
-PERSON = ("first_name", "last_name", "email", "phone", "mobile")
-COMPANY = ("company_name", "billing_address")  # a CRM contact's come from its account
-SYNC_FIELDS: dict[str, tuple[str, ...]] = {
-    "contact": (*PERSON, *COMPANY, "active"),
-    "product": ("name", "description", "unit_price", "sku", "taxable", "active"),
-    "vendor": (
-        "name",
-        "email",
-        "phone",
-        "company_name",
-        "address",
-        "website",
-        "active",
-    ),
-    "invoice": (
-        "party_id",
-        "issue_date",
-        "due_date",
-        "currency",
-        "lines",
-        "notes",
-        "terms",
-    ),
-    "quote": (
-        "party_id",
-        "issue_date",
-        "due_date",
-        "currency",
-        "lines",
-        "notes",
-        "terms",
-    ),
-}
-MONEY = frozenset({"unit_price", "quantity", "discount"})
-LINE_FIELDS = ("product_id", "description", "quantity", "unit_price", "discount")
+from common.synced_fields import (
+    NOT_CARRIED,
+    SYNC_FIELDS,
+    normalise,
+    value_at,
+)
 
 
 @dataclass(frozen=True)
@@ -74,16 +42,13 @@ def field_specs(kind: str, mapping: FieldMapping) -> tuple[FieldSpec, ...]:
     return tuple(specs)
 
 
-NOT_CARRIED = "not_carried"
-
-
 def project(
     record: dict[str, Any], system: str, specs: tuple[FieldSpec, ...]
 ) -> dict[str, Any]:
     """The record's synced values; fields it does not carry are left out."""
     unknown = not_carried(record)
     return {
-        spec.name: normalise(spec.name, _get(record, spec.path(system)))
+        spec.name: normalise(spec.name, value_at(record, spec.path(system)))
         for spec in specs
         if spec.path(system) not in unknown
     }
@@ -131,49 +96,6 @@ def paths_of(
 
 def values_hash(values: dict[str, Any]) -> str:
     return content_hash(values)
-
-
-def normalise(name: str, value: Any) -> Any:
-    if name == "lines" and isinstance(value, list):
-        return [_line(line) for line in value]
-    if name in MONEY:
-        return _money(value)
-    if name == "email" and isinstance(value, str):
-        return email_key(value)  # emails compare as the match key does
-    return _clean(value)
-
-
-def _line(line: dict[str, Any]) -> dict[str, Any]:
-    return {key: normalise(key, line.get(key)) for key in LINE_FIELDS}
-
-
-def _money(value: Any) -> str | None:
-    if value in (None, ""):
-        return None
-    try:
-        return format(Decimal(str(value)).normalize(), "f")
-    except InvalidOperation:
-        return str(value)
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, dict):
-        cleaned = {k: _clean(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if v is not None} or None
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
-def _get(record: dict[str, Any], path: str) -> Any:
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def _set(record: dict[str, Any], path: str, value: Any) -> None:

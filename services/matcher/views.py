@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.messages import Envelope
+from common.synced_fields import COMPANY, NOT_CARRIED
 from services.matcher.context import DOCUMENTS, Context
-from services.matcher.fields import COMPANY, NOT_CARRIED, field_specs, project
+from services.matcher.fields import field_specs, project
 from services.matcher.model import Link, MirrorEntry
 from services.matcher.references import Dependency, dependencies, missing, translate
 

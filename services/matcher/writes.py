@@ -10,9 +10,9 @@ from common.entities import RECORD_TYPE
 from common.errors import PermanentError
 from common.matchkeys import match_keys, name_key
 from common.messages import Envelope, WriteCommand
+from common.synced_fields import NOT_CARRIED
 from services.matcher.context import DOCUMENTS, Context, entity_on
 from services.matcher.fields import (
-    NOT_CARRIED,
     field_specs,
     paths_of,
     unknown_paths,

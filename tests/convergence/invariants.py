@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.entities import COUNTERPART
-from services.matcher.fields import SYNC_FIELDS
+from common.synced_fields import SYNC_FIELDS
 from tests.convergence.executor import History
 from tests.convergence.observe import MARKER, Key, Observed, Seen
 from tests.convergence.quiescence import Sample

@@ -11,6 +11,7 @@ from typing import Any
 from common.connection_settings import FieldMapping
 from common.entities import COUNTERPART
 from common.store import Store
+from common.synced_fields import COMPANY, NOT_CARRIED
 from services.crm_gateway.translation import (
     account_from_zoho,
     contact_from_zoho,
@@ -19,7 +20,7 @@ from services.crm_gateway.translation import (
     quote_from_zoho,
     vendor_from_zoho,
 )
-from services.matcher.fields import COMPANY, NOT_CARRIED, field_specs, project
+from services.matcher.fields import field_specs, project
 from services.qbo_gateway.translation import (
     customer_from_qbo,
     estimate_from_qbo,

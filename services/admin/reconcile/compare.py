@@ -48,10 +48,10 @@ from typing import Any
 from common.connection_settings import FieldMapping
 from common.entities import COUNTERPART, QBO_COUNTERPART
 from common.matchkeys import email_key
+from common.synced_fields import LINE_FIELDS, value_at
 
 RETIRED = frozenset({"deleted", "voided"})
 MONEY = frozenset({"unit_price", "quantity", "discount", "total", "amount"})
-LINE_FIELDS = ("product_id", "description", "quantity", "unit_price", "discount")
 DOCUMENTS = frozenset({"invoice", "quote"})
 NOT_CARRIED = "not_carried"
 FINDINGS = ("missing_in_qbo", "missing_in_crm", "differs", "unreadable")
@@ -193,15 +193,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _get(record: Mapping[str, Any], path: str) -> Any:
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
-
-
 def in_crm_ids(record: Mapping[str, Any], references: References) -> dict[str, Any]:
     """A QBO document with its references as CRM ids (``qbo:<id>`` when the
     QBO record has no link)."""
@@ -243,8 +234,8 @@ def differences(
             continue
         if key.split(".")[0] in crm_unknown or theirs.split(".")[0] in qbo_unknown:
             continue
-        mine = normalise(key, _get(crm, key))
-        other = normalise(key, _get(qbo, theirs))
+        mine = normalise(key, value_at(crm, key))
+        other = normalise(key, value_at(qbo, theirs))
         if mine != other:
             found.append((key, mine, other))
     return found

@@ -1,45 +1,21 @@
 """Which synced fields differ between a record and its counterpart.
 
-The console's own copy of how the matcher compares (services/matcher/
-fields.py): a record is projected onto its synced fields, named after the
-CRM side, each value normalised the way the matcher decides "equal" (emails
-as match keys, money as decimals, blank strings as empty). A field a side
-does not carry (``not_carried``) is unknown there, never "empty", so it is
-never reported as differing. Reimplemented here, not imported: a service
-never imports another.
+A record is projected onto its synced fields, named after the CRM side,
+each value normalised as the matcher decides "equal" — both read the table
+and the rules from common/synced_fields.py. A field a side does not carry
+(``not_carried``) is unknown there, never "empty", so it is never reported
+as differing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from common.connection_settings import FieldMapping
-from common.matchkeys import email_key
+from common.synced_fields import COMPANY, NOT_CARRIED, SYNC_FIELDS, normalise, value_at
 
-PERSON = ("first_name", "last_name", "email", "phone", "mobile")
-COMPANY = ("company_name", "billing_address")  # a CRM contact's: its account's
-DOCUMENT = ("party_id", "issue_date", "due_date", "currency", "lines", "notes")
-SYNC_FIELDS: dict[str, tuple[str, ...]] = {
-    "contact": (*PERSON, *COMPANY, "active"),
-    "product": ("name", "description", "unit_price", "sku", "taxable", "active"),
-    "vendor": (
-        "name",
-        "email",
-        "phone",
-        "company_name",
-        "address",
-        "website",
-        "active",
-    ),
-    "invoice": (*DOCUMENT, "terms"),
-    "quote": (*DOCUMENT, "terms"),
-}
-MONEY = frozenset({"unit_price", "quantity", "discount"})
-LINE_FIELDS = ("product_id", "description", "quantity", "unit_price", "discount")
-NOT_CARRIED = "not_carried"
 # Where a CRM contact's company fields live on its account.
 FROM_ACCOUNT = {"company_name": "name", "billing_address": "billing_address"}
 
@@ -78,7 +54,7 @@ def project(
         return {}
     unknown = frozenset(record.get(NOT_CARRIED) or ())
     return {
-        f.name: normalise(f.name, _get(record, f.path(system)))
+        f.name: normalise(f.name, value_at(record, f.path(system)))
         for f in fields
         if f.path(system) not in unknown
     }
@@ -106,46 +82,3 @@ def with_account(
 def differing(crm: Mapping[str, Any], qbo: Mapping[str, Any]) -> list[str]:
     """The fields both sides carry with values the matcher does not call equal."""
     return sorted(name for name in crm if name in qbo and crm[name] != qbo[name])
-
-
-def normalise(name: str, value: Any) -> Any:
-    if name == "lines" and isinstance(value, list):
-        return [_line(line) for line in value if isinstance(line, Mapping)]
-    if name in MONEY:
-        return _money(value)
-    if name == "email" and isinstance(value, str):
-        return email_key(value)
-    return _clean(value)
-
-
-def _line(line: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: normalise(key, line.get(key)) for key in LINE_FIELDS}
-
-
-def _money(value: Any) -> str | None:
-    if value in (None, ""):
-        return None
-    try:
-        return format(Decimal(str(value)).normalize(), "f")
-    except InvalidOperation:
-        return str(value)
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, Mapping):
-        cleaned = {k: _clean(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if v is not None} or None
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
-def _get(record: Mapping[str, Any], path: str) -> Any:
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value

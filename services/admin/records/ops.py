@@ -18,6 +18,7 @@ from common.errors import PermanentError
 from common.record_states import PARKED, RecordState, kind_of, read_state
 from common.store.times import stored_now
 from common.subjects import label_of
+from common.synced_fields import NOT_CARRIED, SYNC_FIELDS
 from services.admin.console import Console
 from services.admin.http.errors import BadRequest, NotFound, Unavailable
 from services.admin.operations import force_sync
@@ -223,7 +224,7 @@ async def _in_crm_ids(
     """A QuickBooks document's references in CRM ids (sync space); one that
     is not linked yet is left unknown."""
     db = console.store.db
-    unknown = set(document.get(compare.NOT_CARRIED) or ())
+    unknown = set(document.get(NOT_CARRIED) or ())
     translated = dict(document)
     if document.get("party_id"):
         party = await documents.crm_ids_of(
@@ -242,7 +243,7 @@ async def _in_crm_ids(
             {**line, "product_id": ids.get(str(line.get("product_id")))}
             for line in lines
         ]
-    translated[compare.NOT_CARRIED] = sorted(unknown)
+    translated[NOT_CARRIED] = sorted(unknown)
     return translated
 
 
@@ -410,7 +411,7 @@ async def _field_rows(
 ) -> list[dict[str, Any]]:
     """The synced fields side by side, normalised; ``differs`` where both
     sides carry a field with values the matcher does not call equal."""
-    if link is None or kind not in compare.SYNC_FIELDS:
+    if link is None or kind not in SYNC_FIELDS:
         return []
     settings = await _settings(console, tenant)
     fields = compare.synced_fields(
