@@ -109,6 +109,15 @@ class SlidingWindow:
         self._timer = None
         self._serve()
 
+    def bulk_places(self) -> int:
+        """Places a bulk caller arriving now would find free, after the
+        callers already waiting (<= 0: it would wait)."""
+        now = asyncio.get_running_loop().time()
+        while self._admitted and now - self._admitted[0] >= self.seconds:
+            self._admitted.popleft()
+        waiting = len(self._urgent) + len(self._others)
+        return self._bulk_room - len(self._admitted) - waiting
+
     def frees_in(self) -> float:
         """Seconds until this window admits one more call (0: it would now)."""
         if len(self._admitted) < self.limit:
@@ -166,6 +175,13 @@ class RateLimits:
             pause = min(cap, max(doubled, window.frees_in()))
         self.pause(tenant, pause)
         return pause
+
+    def bulk_places(self, tenant: str) -> tuple[int | None, int]:
+        """Free places for bulk work now: (batch calls or None when the API
+        has no batch window, calls)."""
+        limits = self._of(tenant)
+        batch = limits.batch.bulk_places() if limits.batch is not None else None
+        return batch, limits.rate.bulk_places()
 
     def answered(self, tenant: str) -> None:
         """A call went through: the next 429 starts from the short pause."""

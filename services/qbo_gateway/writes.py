@@ -4,14 +4,17 @@ Per batch of up to 30 commands (same tenant and entity, gathered for a short
 linger): creates first re-check their match key against the live API (one
 ``IN`` query for the batch's whole keys, a single call; names of several
 words one LIKE query each, in a batch call), so a stale mirror can never
-create a duplicate; then one
-batch call carries the creates, updates and deactivations with a requestid
-derived from the commands' idempotency keys. Copies of one command in a
+create a duplicate; a batch's creates then ask which of their names and
+the names' next numbers are taken (one query, ``free_names``) and go out
+already numbered; then one batch call carries the creates, updates and
+deactivations with a requestid derived from the commands' idempotency
+keys. Copies of one command in a
 batch (same idempotency key) are written once and all get that outcome; a
 create whose key an earlier batch request already carried is resolved by
-replaying that request (``create_claims``), never created twice. Per item: 5010 (stale
-SyncToken) → re-read, re-apply the same fields, retry; 6240 (duplicate
-name) → the disambiguation rule in ``write_bodies``; other faults → a
+replaying that request (``create_claims``), never created twice. Per item:
+5010 (stale SyncToken) → re-read, re-apply the same fields, retry; 6240
+(a name the query could not see taken) → the next free number, one single
+call per try; other faults → a
 classified failure for that command alone.
 """
 
@@ -32,7 +35,6 @@ from common.errors import PermanentError, RetriableError
 from common.gateway.batcher import Batcher
 from common.gateway.calls import ApiNotFound, ApiPermanentError
 from common.gateway.parking import ParkedWork
-from common.gateway.recent import Recent
 from common.gateway.tokens import NeedsReauthorization
 from common.lanes import CURRENT_LANE, linger_for
 from common.matchkeys import KeyCheck, key_checks
@@ -47,6 +49,7 @@ from services.qbo_gateway.errors import (
     fault_of,
     verdict_for_fault,
 )
+from services.qbo_gateway.free_names import FreeNames, name_key
 from services.qbo_gateway.write_bodies import (
     WriteContext,
     base_name,
@@ -58,15 +61,14 @@ from services.qbo_gateway.write_bodies import (
     needs_like,
     number_of,
     numbered_name,
-    numbered_query,
 )
 
 log = structlog.get_logger(__name__)
 
 MAX_STALE_RETRIES = 3
 MAX_NAME_ATTEMPTS = 5
-NUMBERS_SECONDS = 300.0  # how long the numbers a shared name carries are kept
-NUMBERS_KEPT = 10_000  # shared names remembered at most
+# Calls a bulk spill leaves free for the queries of the batches behind it.
+SPILL_HEADROOM = 10
 REQUEST_ID_NAMESPACE = uuid.UUID("8c5e3a1e-6d0b-4d55-9a4e-8f0e2f3b7a10")
 
 
@@ -100,9 +102,7 @@ class QboWrites:
             self._flush, max_size=BATCH_LIMIT, linger=linger
         )
         self._income_accounts: dict[str, str | None] = {}
-        self._numbers: Recent[tuple[str, str, str], set[int]] = Recent(
-            NUMBERS_SECONDS, NUMBERS_KEPT
-        )
+        self.names = FreeNames(client)
 
     async def handle(self, envelope: Envelope) -> Sequence[Envelope]:
         entity = ENTITIES.get(envelope.entity)
@@ -147,36 +147,90 @@ class QboWrites:
                 results[index] = self._failed(pending, f"cannot build the write: {exc}")
         # A live request of one operation goes as a single call.
         single = lane == "live" and len(operations) == 1
-        if operations:
-            keys = sorted(
-                batch[i].command.idempotency_key for i, _ in operations.values()
-            )
-            request_id = uuid.uuid5(REQUEST_ID_NAMESPACE, "|".join(keys)).hex
-            await self._claim_creates(
-                tenant, batch, operations, request_id, results, context, single
-            )
-        if operations:
-            answers = await self.client.send(
-                tenant,
-                [{"bId": bid, **op} for bid, (_, op) in operations.items()],
-                request_id=request_id,
-                single=single,
-            )
-            # Side by side: a refused item may take calls of its own (a new
-            # name, a fresh SyncToken), and the batch's others need not wait.
-            settled = await asyncio.gather(
-                *(
-                    self._settle(tenant, batch[index], answers.get(bid), context)
-                    for bid, (index, _) in operations.items()
-                ),
-                return_exceptions=True,  # a call failing fails its item only
-            )
-            for (index, _), result in zip(operations.values(), settled, strict=True):
-                results[index] = result
+        if operations and not single:
+            # A person's lone create skips the extra query (latency first);
+            # a 6240 then takes the one-by-one path.
+            await self._choose_free_names(tenant, batch, operations)
+        groups = self._groups(tenant, lane, operations, single)
+        sent = await asyncio.gather(
+            *(
+                self._send_group(tenant, batch, group, alone, results, context)
+                for group, alone in groups
+            ),
+            return_exceptions=True,  # a request failing fails its items only
+        )
+        for (group, _), error in zip(groups, sent, strict=True):
+            if isinstance(error, BaseException):
+                if len(groups) == 1:
+                    raise error  # the whole batch: the bus retries it
+                for index, _ in group.values():
+                    results.setdefault(index, error)
         for copy, first in copies.items():
             results[copy] = _same_outcome(batch[copy], results[first])
         await self.claims.expire_now_and_then()
         return [results[i] for i in range(len(batch))]
+
+    def _groups(
+        self,
+        tenant: str,
+        lane: Lane,
+        operations: dict[str, tuple[int, dict[str, Any]]],
+        single: bool,
+    ) -> list[tuple[dict[str, tuple[int, dict[str, Any]]], bool]]:
+        """How the operations go: one batch call, or one single call each.
+        Bulk work spills into single calls when the minute's batch calls are
+        spent and the 500 calls a minute still have room for all of them
+        (and a few queries more): QBO's bound counts both budgets, and
+        waiting for the batch window would leave the other one idle."""
+        if not operations:
+            return []
+        if single:
+            return [(operations, True)]
+        if lane == "bulk":
+            batch_places, call_places = self.client.caller.limits.bulk_places(tenant)
+            if (
+                batch_places is not None
+                and batch_places <= 0
+                and call_places >= len(operations) + SPILL_HEADROOM
+            ):
+                log.debug("qbo_bulk_spills_to_single_calls", count=len(operations))
+                return [({bid: op}, True) for bid, op in operations.items()]
+        return [(operations, False)]
+
+    async def _send_group(
+        self,
+        tenant: str,
+        batch: Sequence[Pending],
+        operations: dict[str, tuple[int, dict[str, Any]]],
+        single: bool,
+        results: dict[int, Envelope | BaseException],
+        context: WriteContext,
+    ) -> None:
+        """One request: its creates claimed, sent, each answer settled."""
+        keys = sorted(batch[i].command.idempotency_key for i, _ in operations.values())
+        request_id = uuid.uuid5(REQUEST_ID_NAMESPACE, "|".join(keys)).hex
+        await self._claim_creates(
+            tenant, batch, operations, request_id, results, context, single
+        )
+        if not operations:
+            return
+        answers = await self.client.send(
+            tenant,
+            [{"bId": bid, **op} for bid, (_, op) in operations.items()],
+            request_id=request_id,
+            single=single,
+        )
+        # Side by side: a refused item may take calls of its own (a new
+        # name, a fresh SyncToken), and the batch's others need not wait.
+        settled = await asyncio.gather(
+            *(
+                self._settle(tenant, batch[index], answers.get(bid), context, sent=op)
+                for bid, (index, op) in operations.items()
+            ),
+            return_exceptions=True,  # a call failing fails its item only
+        )
+        for (index, _), result in zip(operations.values(), settled, strict=True):
+            results[index] = result
 
     async def _claim_creates(
         self,
@@ -411,6 +465,8 @@ class QboWrites:
         pending: Pending,
         answer: dict[str, Any] | None,
         context: WriteContext,
+        *,
+        sent: dict[str, Any] | None = None,
     ) -> Envelope | BaseException:
         entity = pending.entity
         if answer is None:
@@ -421,7 +477,8 @@ class QboWrites:
         if code == STALE_OBJECT:
             return await self._retry_stale(tenant, pending, context)
         if code == DUPLICATE_NAME and pending.is_create:
-            return await self._create_with_new_name(tenant, pending, context)
+            refused = (sent or {}).get(entity.api, {}).get("DisplayName")
+            return await self._create_with_new_name(tenant, pending, context, refused)
         verdict = verdict_for_fault(code, message, 400)
         if verdict.kind == "retry" or verdict.kind == "throttled":
             return RetriableError(verdict.message, code=code)
@@ -466,22 +523,28 @@ class QboWrites:
         return RetriableError(f"{entity.api} {envelope.external_id} keeps changing")
 
     async def _create_with_new_name(
-        self, tenant: str, pending: Pending, context: WriteContext
+        self,
+        tenant: str,
+        pending: Pending,
+        context: WriteContext,
+        refused: str | None = None,
     ) -> Envelope | BaseException:
-        """6240: the name is taken. Most shared names are shared by two, so
-        " (2)" is tried first without asking; only when that is taken too
-        are the numbers in use asked (once, remembered a while) and the
-        lowest free one tried: at 10,000 contacts a query per rename spent
-        half of QBO's 500 calls a minute. Each try has its own requestid,
+        """6240 for ``refused`` (the name sent; the plain one when None): the
+        name is taken by someone the batch's query could not see (a vendor,
+        an employee, a create a moment ago), or the create went alone. The
+        lowest number not known taken is tried; after a second refusal the
+        numbers in use are asked (once, kept a while): most shared names are
+        shared by two, and at 10,000 contacts a query per rename spent half
+        of QBO's 500 calls a minute. Each try has its own requestid,
         numbered by the try, so a redelivered command replays the same
         tries."""
         operation = self._operation(pending, context)
         body = operation[pending.entity.api]
         base = base_name(body)
         api = pending.entity.api
-        known = self._numbers.get((tenant, api, base))
-        # Shared with renames side by side once asked; until then our own.
-        taken: set[int] = known if known is not None else set()
+        taken = self.names.numbers_of(tenant, api, base)
+        taken.add(_number_in(refused, base))
+        asked = False
         for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
             number = next(n for n in itertools.count(2) if n not in taken)
             taken.add(number)  # at once: a rename side by side takes the next
@@ -495,10 +558,9 @@ class QboWrites:
                 if exc.code != DUPLICATE_NAME:
                     return self._failed(pending, exc.reason, code=exc.code)
                 # Taken (by a customer, a vendor, an employee, or meanwhile).
-                if known is None:
-                    known = await self._numbers_taken(tenant, api, base)
-                    known |= taken
-                    taken = known
+                if not asked:
+                    await self.names.numbers_in_use(tenant, api, base)
+                    asked = True
                 continue
             log.info(
                 "qbo_name_disambiguated",
@@ -513,18 +575,27 @@ class QboWrites:
             code=DUPLICATE_NAME,
         )
 
-    async def _numbers_taken(self, tenant: str, api: str, base: str) -> set[int]:
-        """The n of every "base (n)" of this entity (inactive ones too): one
-        query, remembered a while, so a name a hundred people share is not
-        asked a hundred times. A number another entity (a vendor, an
-        employee) holds, or one taken since, costs one 6240 more."""
-        known = self._numbers.get((tenant, api, base))
-        if known is not None:
-            return known
-        rows = await self.client.query_rows(tenant, api, numbered_query(api, base))
-        taken = {n for row in rows if (n := number_of(row, base)) is not None}
-        self._numbers.put((tenant, api, base), taken)
-        return taken
+    async def _choose_free_names(
+        self,
+        tenant: str,
+        batch: Sequence[Pending],
+        operations: dict[str, tuple[int, dict[str, Any]]],
+    ) -> None:
+        """Creates go out with a name QBO will take (see ``free_names``), so
+        a shared name is numbered inside the batch, not by a refused
+        operation and a single call."""
+        bodies: dict[str, dict[str, Any]] = {}
+        api = batch[0].entity.api  # a batch holds one entity
+        for bid, (_, operation) in operations.items():
+            body = operation.get(api)
+            creates = operation.get("operation") == "create"
+            if creates and body and "DisplayName" in body:
+                bodies[bid] = body
+        if not bodies:
+            return
+        for bid, body in (await self.names.choose(tenant, api, bodies)).items():
+            index, operation = operations[bid]
+            operations[bid] = (index, {**operation, api: body})
 
     # -- outcomes -------------------------------------------------------------
     def _written(
@@ -633,3 +704,10 @@ def _applied(pending: Pending, answer: dict[str, Any] | None) -> bool:
         return True
     code, message = fault_of(answer)
     return verdict_for_fault(code, message, 400).kind not in ("retry", "throttled")
+
+
+def _number_in(name: str | None, base: str) -> int:
+    """Which number of ``base`` a refused name was (1: the plain name)."""
+    if name is None or name_key(name) == name_key(base):
+        return 1
+    return number_of({"DisplayName": name}, base) or 1
