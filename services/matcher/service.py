@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from common.bus.topology import QUEUES
+from common.lanes import LiveFirst
 from common.runtime import ServiceContext
 from services.matcher.bootstrap import bootstrap
 
@@ -14,6 +15,7 @@ BULK_PREFETCH = 8
 
 async def build(context: ServiceContext) -> None:
     matcher = await bootstrap(context.store)
+    handle = LiveFirst().wrap(matcher.handle)  # one gate for both queues
     for spec in QUEUES["matcher"]:
         bulk = spec.name == "matcher.bulk"
-        context.consume(spec, matcher.handle, prefetch=BULK_PREFETCH if bulk else None)
+        context.consume(spec, handle, prefetch=BULK_PREFETCH if bulk else None)
