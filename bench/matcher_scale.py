@@ -6,20 +6,27 @@ time on the real store: an edit of a linked contact (the common path: the
 merge, one write) and a new contact (identity look-up, a create). Reported
 per N: milliseconds per change (mean and p95) and store round trips per
 change, counted by a command listener on the driver (every command the
-handler sends: finds, inserts, replaces, updates, deletes).
+handler sends: finds, inserts, replaces, updates, deletes). At the smallest
+N, which commands (name and collection) one message of each kind sends
+(``round_trips_by_message``): an edit, our update confirmed (written.*), its
+echo, the same version again, a new contact, our create confirmed and the
+created record's first change; "live" (each message created just before it
+is handled, so it reads the tenant's settings) and "queued" (created
+earlier, as in a burst: the settings read once for it is reused).
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
-from common.messages import Envelope, Version
+from common.messages import Envelope, Version, WriteCommand, WriteOutcome
 from common.records import Party
 from common.settings import Settings
 from common.store import Store, open_store
@@ -126,6 +133,96 @@ def _change(i: int, second: int, phone: str) -> Envelope:
     )
 
 
+class CommandLog(monitoring.CommandListener):
+    """The commands sent, as "name collection" (what each round trip was)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        where = f" {target}" if isinstance(target, str) else ""
+        self.sent.append(f"{event.command_name}{where}")
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def _written(
+    write: Envelope, external_id: str, at: datetime, *, created: bool = False
+) -> Envelope:
+    """The gateway's confirmation of ``write``: it landed."""
+    command = WriteCommand.model_validate(write.payload)
+    outcome = WriteOutcome(
+        ok=True, idempotency_key=command.idempotency_key, created=created
+    )
+    return write.caused(
+        key="written",
+        kind="written",
+        external_id=external_id,
+        version=Version(updated_at=at, sequence=1),
+        payload=outcome.model_dump(mode="json"),
+    )
+
+
+def _read_back(write: Envelope, external_id: str, at: datetime) -> Envelope:
+    """The QBO customer ``write`` made, as its next change carries it."""
+    return Envelope(
+        kind="change",
+        tenant=TENANT,
+        system="qbo",
+        entity="customer",
+        external_id=external_id,
+        version=Version(updated_at=at, sequence=1),
+        payload={"record": WriteCommand.model_validate(write.payload).record},
+    )
+
+
+def _qbo_write(out: Sequence[Envelope]) -> Envelope:
+    [write] = [e for e in out if e.routing_key == "write.qbo.customer"]
+    return write
+
+
+async def _breakdown(
+    matcher: Any, log: CommandLog, i: int, fresh: int, *, queued: bool
+) -> dict[str, Any]:
+    """The commands one message of each kind sends: an edit of stored
+    contact ``i`` and what follows it, then new contact ``fresh`` and what
+    follows it. ``queued``: each message was created a second before it is
+    handled (a burst, settings read by an earlier message of it); else just
+    before (a person's change on a quiet system: the settings are read)."""
+    at = T0 + timedelta(days=2)
+    if queued:
+        created = datetime.now(UTC) - timedelta(seconds=1)
+        await matcher.settings.get(TENANT, created)  # the burst's first read
+    sent: dict[str, list[str]] = {}
+
+    async def handled(name: str, message: Envelope) -> Sequence[Envelope]:
+        if queued:
+            message = message.model_copy(update={"occurred_at": created})
+        start = len(log.sent)
+        out = await matcher.handle(message)
+        sent[name] = log.sent[start:]
+        return out
+
+    phone = "+1 415 555 9999"
+    edit = _change(i, 0, phone).model_copy(update={"version": Version(updated_at=at)})
+    write = _qbo_write(await handled("edit_of_a_linked_contact", edit))
+    await handled("written_our_update", _written(write, f"q{i}", at))
+    await handled("echo_of_our_update", _read_back(write, f"q{i}", at))
+    again = edit.model_copy(update={"event_id": uuid.uuid4()})
+    await handled("same_version_again", again)
+    new = _change(fresh, 1, "+1 415 555 0001")
+    create = _qbo_write(await handled("new_contact", new))
+    new_id = f"q{fresh}"
+    await handled("written_our_create", _written(create, new_id, at, created=True))
+    await handled("echo_of_our_create", _read_back(create, new_id, at))
+    return {name: {"round_trips": len(c), "commands": c} for name, c in sent.items()}
+
+
 async def _timed(
     matcher: Any, commands: CommandCounter, changes: Sequence[Envelope]
 ) -> tuple[list[float], int]:
@@ -158,10 +255,11 @@ async def matcher_scale(
     await probe.close()
     assert settings.mongodb_url is not None
     commands = CommandCounter()
+    log = CommandLog()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.mongodb_url.get_secret_value(),
         tz_aware=True,
-        event_listeners=[commands],
+        event_listeners=[commands, log],
     )
     database = f"{settings.mongodb_database}_scale"
     store = Store(client=client, db=client[database], server=server, commands=commands)
@@ -187,6 +285,15 @@ async def matcher_scale(
             fresh += changes
             edit_took, edit_sent = await _timed(matcher, commands, edits)
             new_took, new_sent = await _timed(matcher, commands, new)
+            if not figures:  # on contacts no timed edit picked
+                figures["round_trips_by_message"] = {
+                    "live": await _breakdown(
+                        matcher, log, size - 1, fresh - changes - 1, queued=False
+                    ),
+                    "queued": await _breakdown(
+                        matcher, log, size - 2, fresh - changes - 2, queued=True
+                    ),
+                }
             figures[str(size)] = {
                 "edit_of_a_linked_contact": _summary(edit_took, edit_sent),
                 "new_contact": _summary(new_took, new_sent),

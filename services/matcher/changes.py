@@ -29,6 +29,7 @@ async def on_change(ctx: Context) -> list[Envelope]:
         return [_recheck(ctx)]
     if _stale(current, env, ctx.event):
         return []
+    await ctx.load_settings()  # not before: a stale change needs none
     out = await _decide(ctx, kind, current)
     # Decided, not refused: whatever was dead-lettered about this record
     # (by the matcher, or by a gateway that could not read it) is over.
@@ -72,6 +73,12 @@ async def _decide(
         step = await sync_pair(ctx, kind, env.system, mirror, forced=forced)
     except PermanentError as exc:
         raise await refuse(ctx, kind, mirror, exc.reason) from exc
+    if step.looked and step.seen is not None and not step.seen.complete:
+        # Our create of this record is in flight: its catch-up (written.*)
+        # syncs what this version changed, unless it read the mirror before
+        # we saved it. Saving the link makes such a catch-up lose its commit
+        # and go again, reading this version.
+        await ctx.repo.save_link(step.seen)
     if forced and not step.audits and not step.replayed:
         step.audits.append(_forced_unchanged(ctx, kind, mirror))
     out = await commit(ctx, step)
@@ -82,7 +89,13 @@ async def _decide(
         # Nothing to save (an echo, say), but documents may still wait on it:
         # resuming is idempotent, and this makes any change of a dependency
         # (a redelivery, a forced re-read) finish what an earlier one missed.
-        link = await ctx.repo.link_of(ctx.tenant, kind, env.system, env.external_id)
+        # The link as sync_pair read it will do: one completed since then is
+        # resumed by whoever completed it, after its commit.
+        link = (
+            step.seen
+            if step.looked
+            else await ctx.repo.link_of(ctx.tenant, kind, env.system, env.external_id)
+        )
     if link is not None:
         out += await resume_parked(ctx, link)
     return out

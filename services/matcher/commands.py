@@ -31,6 +31,7 @@ from services.matcher.sweep import sweep
 async def on_command(ctx: Context) -> list[Envelope]:
     command = ctx.env.payload_as(CommandPayload)
     if command.action == "sweep":
+        await ctx.load_settings()
         return await sweep(ctx, command)
     if command.action == "force_sync":
         return await _force_sync(ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,8 @@ class Step:
     again and ``link`` is only for reference (``commit`` saves nothing).
     ``went_again``: the document was parked by this run and then found its
     dependencies linked after all, so its parked entry may be stale.
+    ``looked``: no link to save, and ``seen`` is the record's link as the
+    decision read it (None: it had none), so the resume needs no re-read.
     """
 
     link: Link | None = None
@@ -46,19 +49,36 @@ class Step:
     parked: bool = False
     replayed: bool = False
     went_again: bool = False
+    looked: bool = False
+    seen: Link | None = None
 
 
 @dataclass
 class Context:
+    """``known_settings``: the tenant's settings if already read; else
+    ``read_settings`` reads them once a handler needs them (``load_settings``),
+    so a change dropped as stale reads none."""
+
     env: Envelope
     repo: Repository
-    settings: ConnectionSettings
+    known_settings: ConnectionSettings | None
     letters: Letters
     now: str = field(default_factory=stored_now)
+    read_settings: Callable[[], Awaitable[ConnectionSettings]] | None = None
 
     @property
     def tenant(self) -> str:
         return self.env.tenant
+
+    async def load_settings(self) -> None:
+        if self.known_settings is None:
+            assert self.read_settings is not None, "no settings and no way to read"
+            self.known_settings = await self.read_settings()
+
+    @property
+    def settings(self) -> ConnectionSettings:
+        assert self.known_settings is not None, "load_settings() first"
+        return self.known_settings
 
     @property
     def event(self) -> str:
@@ -159,6 +179,5 @@ async def commit(ctx: Context, step: Step) -> list[Envelope]:
         await ctx.repo.save_link(
             step.link.model_copy(update={"outbox": ctx.outbox(step.out)})
         )
-    for entry in step.audits:
-        await ctx.repo.record_audit(entry)
+    await ctx.repo.record_audits(step.audits)
     return step.out

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 
+from common.connection_settings import ConnectionSettings
 from common.entities import ENTITIES
 from common.errors import PermanentError
 from common.messages import Envelope
@@ -14,6 +15,7 @@ from services.matcher.commands import on_command
 from services.matcher.context import Context
 from services.matcher.letters import MemoryLetters
 from services.matcher.ports import Letters, Repository
+from services.matcher.settings_cache import SettingsCache
 from services.matcher.written import on_written
 
 log = structlog.get_logger(__name__)
@@ -41,15 +43,23 @@ class Matcher:
     def __init__(self, repository: Repository, letters: Letters | None = None) -> None:
         self.repository = repository
         self.letters = letters or MemoryLetters()
+        self.settings = SettingsCache(repository)
 
     async def handle(self, envelope: Envelope) -> Sequence[Envelope]:
         """The bus's handler: returns what to publish; raises typed errors."""
         handler = HANDLERS.get(envelope.kind)
         if handler is None:
             raise PermanentError(f"the matcher does not handle {envelope.routing_key}")
-        settings = await self.repository.settings(envelope.tenant)
+
+        async def read_settings() -> ConnectionSettings:
+            return await self.settings.get(envelope.tenant, envelope.occurred_at)
+
         context = Context(
-            env=envelope, repo=self.repository, settings=settings, letters=self.letters
+            env=envelope,
+            repo=self.repository,
+            known_settings=None,
+            letters=self.letters,
+            read_settings=read_settings,
         )
         out = await handler(context)
         log.debug("matcher_handled", key=envelope.routing_key, emitted=len(out))

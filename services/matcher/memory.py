@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from common.connection_settings import DEFAULT_SETTINGS, ConnectionSettings
@@ -163,6 +164,10 @@ class InMemoryRepository:
         if entry.id not in self.audit:
             self.audit[entry.id] = entry
             self.writes += 1
+
+    async def record_audits(self, entries: Sequence[AuditEntry]) -> None:
+        for entry in entries:
+            await self.record_audit(entry)
 
     async def audit_of(self, tenant: str) -> list[AuditEntry]:
         entries = [a for a in self.audit.values() if a.tenant == tenant]

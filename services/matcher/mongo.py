@@ -13,9 +13,10 @@ documents stored before them when the indexes are ensured (``backfill_refs``).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from common.connection_settings import DEFAULT_SETTINGS, ConnectionSettings
 from common.connections import settings_from
@@ -25,6 +26,7 @@ from services.matcher.model import AuditEntry, Link, MirrorEntry, Parked
 from services.matcher.ports import StaleWrite
 
 Document = dict[str, Any]
+DUPLICATE_KEY = 11000
 
 
 def _ref(*parts: str | None) -> str | None:
@@ -247,10 +249,24 @@ class MongoRepository:
         await self.parked.delete_one({"_id": parked.id})
 
     async def record_audit(self, entry: AuditEntry) -> None:
-        doc = entry.model_dump(mode="json", exclude={"id"})
         # A duplicate is the same action recorded by an earlier delivery.
         with contextlib.suppress(DuplicateKeyError):
-            await self.audit.insert_one({"_id": entry.id, **doc})
+            await self.audit.insert_one(_audit_doc(entry))
+
+    async def record_audits(self, entries: Sequence[AuditEntry]) -> None:
+        if len(entries) <= 1:
+            for entry in entries:
+                await self.record_audit(entry)
+            return
+        try:
+            # Unordered: a duplicate (an earlier delivery's) skips only itself.
+            await self.audit.insert_many(
+                [_audit_doc(entry) for entry in entries], ordered=False
+            )
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if not errors or any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
 
     async def audit_of(self, tenant: str) -> list[AuditEntry]:
         cursor = self.audit.find({"tenant": tenant}).sort("at", 1)
@@ -274,6 +290,10 @@ async def _compare_and_set(
         raise StaleWrite(f"{doc_id} conflicts with a concurrent write") from exc
     if result.matched_count != 1:
         raise StaleWrite(f"{doc_id} changed concurrently")
+
+
+def _audit_doc(entry: AuditEntry) -> Document:
+    return {"_id": entry.id, **entry.model_dump(mode="json", exclude={"id"})}
 
 
 def _doc(model: MirrorEntry | Link) -> Document:

@@ -59,6 +59,11 @@ async def sync_pair(
         )
     step = await _decide(ctx, kind, system, mirror, view, forced, link)
     step.went_again = went_again
+    if step.link is None and not given:
+        # The link as read above (read again after a park), unless _decide
+        # deleted it as obsolete.
+        step.looked = True
+        step.seen = None if link is None or decide.obsolete(link) else link
     return step
 
 

@@ -5,6 +5,7 @@ connection settings live. ``mongo.MongoRepository`` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from common.connection_settings import ConnectionSettings
@@ -84,6 +85,10 @@ class Repository(Protocol):
 
     async def record_audit(self, entry: AuditEntry) -> None:
         """Idempotent by ``entry.id``."""
+        ...
+
+    async def record_audits(self, entries: Sequence[AuditEntry]) -> None:
+        """Each idempotent by its id; several in one round trip."""
         ...
 
     async def audit_of(self, tenant: str) -> list[AuditEntry]: ...

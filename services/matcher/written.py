@@ -28,6 +28,7 @@ async def on_written(ctx: Context) -> list[Envelope]:
     env = ctx.env
     if env.entity == "account":
         return []  # accounts are written by the crm-gateway on a contact's behalf
+    await ctx.load_settings()
     outcome = WriteOutcome.model_validate(env.payload)
     kind = kind_of(env.system, env.entity)
     link = await ctx.repo.link_by_pending_key(
@@ -89,7 +90,10 @@ async def on_written(ctx: Context) -> list[Envelope]:
         )
     ]
     if pending.create:
-        # The source may have changed while the create was in flight.
+        # The source may have changed while the create was in flight. Read
+        # again here, not reused from _source_deleted: the later the read,
+        # the rarer the race where a change saved before our commit makes
+        # this commit lose (the change saves the creating link) and go again.
         mirror = await ctx.repo.mirror(
             ctx.tenant, source, entity_on(kind, source), link.id_on(source) or ""
         )

@@ -105,6 +105,22 @@ async def test_parked_and_audit(repo: Repository) -> None:
     assert await repo.audit_of("t") == [audit]
 
 
+async def test_audit_entries_recorded_together_skip_only_duplicates(
+    repo: Repository,
+) -> None:
+    def audit(entry_id: str, at: str) -> AuditEntry:
+        return AuditEntry(
+            id=entry_id, tenant="t", at=at, event_id="e", kind="contact", action="x"
+        )
+
+    await repo.record_audits([])
+    await repo.record_audits([audit("a1", "1")])
+    # a redelivery: a1 recorded already, a2 and a3 not yet
+    await repo.record_audits([audit("a1", "1"), audit("a2", "2"), audit("a3", "3")])
+    await repo.record_audits([audit("a2", "2"), audit("a3", "3")])
+    assert [a.id for a in await repo.audit_of("t")] == ["a1", "a2", "a3"]
+
+
 async def test_parked_listing_and_updates_that_never_resurrect(
     repo: Repository,
 ) -> None:
