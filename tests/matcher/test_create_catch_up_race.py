@@ -65,7 +65,8 @@ async def test_a_change_saved_during_the_creates_catch_up_is_written(
         for w in writes(out + emitted, "write.qbo.customer")
     ]
     link = await repo.link_of(TENANT, "contact", "crm", "c1")
-    assert link is not None and link.complete
+    assert link is not None
+    assert link.complete
     assert repo.during is None  # the person's edit did run in between
     # The edit reached QBO: written by the catch-up or by the change itself.
     assert "+1 555 0100" in phones

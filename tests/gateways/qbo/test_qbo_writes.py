@@ -466,7 +466,8 @@ async def test_a_name_only_a_vendor_holds_is_renamed_after_the_batch_refuses_it(
     ]
     await running.bus.publish_many(sent)
     vera, other = await written_for(running, sent)
-    assert outcome(vera).created and outcome(other).created
+    assert outcome(vera).created
+    assert outcome(other).created
     names = {c["Id"]: c["DisplayName"] for c in await qbo_sandbox.records("Customer")}
     assert names[vera.external_id] == "Vera Vendor (2)"
     assert names[other.external_id] == "Other One"
