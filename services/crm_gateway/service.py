@@ -64,7 +64,9 @@ def zoho_limits(settings: Settings) -> LimitSpec:
     return LimitSpec(
         per_minute=settings.zoho_requests_per_minute,
         concurrent=settings.zoho_concurrency,
-        heavy_concurrent=10,
+        # Zoho holds heavy calls to 10 at once per org; never more than the
+        # process's own share (ZOHO_CONCURRENCY) when replicas split it.
+        heavy_concurrent=min(10, settings.zoho_concurrency),
     )
 
 
