@@ -25,6 +25,11 @@ REMEMBER_SECONDS = 180.0  # webhooks come within seconds, polls within a minute
 MAX_REMEMBERED = 200_000  # ~30 MB at most
 
 Handler = Callable[[Envelope], Awaitable[Sequence[Envelope]]]
+# A poll that finds this many changes at once is catching up (a backfill's
+# echoes older than this memory, a webhook outage), not bringing a person's
+# edit, which a webhook brings within seconds: its changes go in the bulk
+# lane, so they do not queue ahead of the next person's edit.
+POLL_BULK_AT = 100
 
 
 class BulkEchoes:
@@ -96,3 +101,13 @@ class BulkEchoes:
 
 def _applied(written: Envelope) -> bool:
     return written.kind == "written" and bool(written.payload.get("ok"))
+
+
+def catching_up(changes: Sequence[Envelope]) -> list[Envelope]:
+    """A poll's changes, in the bulk lane when they are many."""
+    if len(changes) < POLL_BULK_AT:
+        return list(changes)
+    return [
+        c if c.lane == "bulk" else c.model_copy(update={"lane": "bulk"})
+        for c in changes
+    ]

@@ -18,7 +18,7 @@ import structlog
 
 from common.bus import Bus
 from common.gateway.cursors import Cursors
-from common.gateway.echoes import BulkEchoes
+from common.gateway.echoes import BulkEchoes, catching_up
 from common.gateway.refusals import Refusals
 from common.messages import Envelope, Version
 from common.payloads import (
@@ -236,20 +236,26 @@ class Reads:
             rows = await self._full_records(tenant, spec, page.records)
             good = await self._translated(envelope, spec, rows, field_map)
             await self.bus.publish_many(
-                [
-                    self.change(
-                        envelope,
-                        spec,
-                        rid,
-                        source="poll",
-                        record=rec,
-                        version=ver,
-                        event_id=derived_id(
-                            "poll", tenant, spec.entity, rid, ver.updated_at.isoformat()
-                        ),
-                    )
-                    for rid, rec, ver in good
-                ]
+                catching_up(
+                    [
+                        self.change(
+                            envelope,
+                            spec,
+                            rid,
+                            source="poll",
+                            record=rec,
+                            version=ver,
+                            event_id=derived_id(
+                                "poll",
+                                tenant,
+                                spec.entity,
+                                rid,
+                                ver.updated_at.isoformat(),
+                            ),
+                        )
+                        for rid, rec, ver in good
+                    ]
+                )
             )
             newest = max(
                 (
@@ -298,7 +304,7 @@ class Reads:
                         ),
                     )
                 )
-            await self.bus.publish_many(changes)
+            await self.bus.publish_many(catching_up(changes))
             await self.cursors.advance_watermark(
                 tenant, SYSTEM, key, newest, len(changes)
             )

@@ -13,7 +13,8 @@ reason for the audit trail and no API call.
 
 Company fields: Zoho keeps a contact's company name and billing address on
 its Account. A contact write that carries them finds the account by name
-(live) or creates it with the address; an update of the address goes onto
+(live) or creates it with the address, many contacts' companies in one
+search and one insert (``accounts``); an update of the address goes onto
 the account. An update left with nothing Zoho keeps (say a quote's issue
 date, which Quotes do not have) makes no API call.
 """
@@ -32,9 +33,10 @@ from common.entities import RECORD_TYPE
 from common.errors import PermanentError, RetriableError
 from common.gateway.batcher import Batcher
 from common.lanes import CURRENT_LANE, linger_for
-from common.matchkeys import KeyCheck, key_checks, key_field, name_key
+from common.matchkeys import KeyCheck, key_checks, name_key
 from common.messages import Envelope, Lane, Version, WriteCommand, WriteOutcome
 from common.records import Address, CanonicalRecord, Organization, Party
+from services.crm_gateway.accounts import AccountAsk, Accounts
 from services.crm_gateway.client import (
     MAX_IN_VALUES,
     MAX_WRITE,
@@ -120,6 +122,7 @@ class Writes:
             self._flush_updates, max_size=MAX_WRITE, linger=linger
         )
         self._accounts: dict[tuple[str, str], str] = {}
+        self.accounts = Accounts(client, self._rows_holding)
 
     async def handle(self, envelope: Envelope) -> list[Envelope]:
         spec = spec_of(envelope.entity)
@@ -220,13 +223,14 @@ class Writes:
         known = party.billing_address if party.carries("billing_address") else None
         address = party.billing_address if "billing_address" in carried else known
         account_id, created = party.account_id, False
+        has_address: bool | None = None  # unknown until the account is read
         company_key = name_key(company)
         if account_id is None and company_key:
             cache_key = (tenant, company_key)
             account_id = self._accounts.get(cache_key)
             if account_id is None:
-                account_id, created = await self._find_or_create_account(
-                    tenant, company, company_key, address
+                account_id, created, has_address = await self.accounts.find_or_create(
+                    tenant, AccountAsk(company, company_key, address)
                 )
             if account_id is not None:
                 self._accounts[cache_key] = account_id
@@ -234,42 +238,26 @@ class Writes:
             return party  # no company: Zoho has nowhere to keep the address
         edited = "billing_address" in carried and not creating
         if not created and (
-            edited or await self._fills_in(tenant, account_id, address)
+            edited or await self._fills_in(tenant, account_id, address, has_address)
         ):
             await self._address_on_account(tenant, account_id, address)
         return party.model_copy(update={"account_id": account_id})
 
     async def _fills_in(
-        self, tenant: str, account_id: str, address: Address | None
+        self,
+        tenant: str,
+        account_id: str,
+        address: Address | None,
+        has_address: bool | None,
     ) -> bool:
         """A contact joining an account only fills in an address the account
-        does not have yet (an edit of the address always goes on)."""
-        return address is not None and await self._account_has_no_address(
-            tenant, account_id
-        )
-
-    async def _find_or_create_account(
-        self, tenant: str, company: str, company_key: str, address: Address | None
-    ) -> tuple[str | None, bool]:
-        """(account id, created now)."""
-        spec = MODULES["account"]
-        accounts = spec.module
-        field = key_field(spec.match_fields, "name")
-        assert field is not None  # accounts are matched by name
-        check = KeyCheck(field, "name", company_key)
-        rows = await self._rows_holding(tenant, accounts, [check], [(field, company)])
-        hits = [r for r in rows if check.held_by(r.get(field))]
-        if len(hits) == 1:
-            return str(hits[0]["id"]), False
-        if hits:
-            log.warning("account_ambiguous", tenant=tenant, count=len(hits))
-            return None, False
-        body = account_to_zoho(Organization(name=company, billing_address=address))
-        [item] = await self.client.insert(tenant, accounts, [body])
-        if record_verdict(item).kind != "ok":
-            log.warning("account_not_created", tenant=tenant, item=item)
-            return None, False
-        return str((item.get("details") or {}).get("id")), True
+        does not have yet (an edit of the address always goes on); read
+        when the look-up that found the account did not say."""
+        if address is None:
+            return False
+        if has_address is not None:
+            return not has_address
+        return await self._account_has_no_address(tenant, account_id)
 
     async def _account_has_no_address(self, tenant: str, account_id: str) -> bool:
         row = await self.client.get(tenant, MODULES["account"].module, account_id)
@@ -466,13 +454,17 @@ class Writes:
         module: str,
         checks: Iterable[KeyCheck],
         spellings: Iterable[tuple[str, str]] = (),
+        extra_fields: Sequence[str] = (),
     ) -> list[dict[str, Any]]:
         """Every row that may hold one of the keys (search ``equals`` may
         also behave like contains): the caller confirms each by the rule."""
         rows: dict[str, dict[str, Any]] = {}
         for field, criteria in key_criteria(list(checks), spellings):
             for row in await self.client.search(
-                tenant, module, criteria=criteria, fields=(field, "Modified_Time")
+                tenant,
+                module,
+                criteria=criteria,
+                fields=(field, "Modified_Time", *extra_fields),
             ):
                 # One row can answer two searches, each with its own fields.
                 rows.setdefault(str(row.get("id")), {}).update(row)

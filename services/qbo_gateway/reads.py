@@ -18,7 +18,7 @@ from common.bus import Bus
 from common.connections import Connections
 from common.errors import PermanentError
 from common.gateway.cursors import Cursors
-from common.gateway.echoes import BulkEchoes
+from common.gateway.echoes import BulkEchoes, catching_up
 from common.gateway.refusals import Refusals
 from common.messages import Envelope, Version
 from common.payloads import (
@@ -234,6 +234,7 @@ class QboReads:
                     newest = max(newest, _parse_time(updated))
         # The watermark moves only once every change read is confirmed (and
         # every refused one recorded).
+        changes = catching_up(changes)
         await self.bus.publish_many(changes)
         await self.cursors.advance_watermark(tenant, "qbo", scope, newest, len(changes))
         log.info(

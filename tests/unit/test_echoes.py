@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from common.gateway.echoes import BulkEchoes, Handler
+from common.gateway.echoes import POLL_BULK_AT, BulkEchoes, Handler, catching_up
 from common.messages import Envelope, Lane, WriteOutcome
 from common.payloads import FetchPayload
 
@@ -108,3 +108,22 @@ def test_a_webhooks_fetch_of_echoes_goes_in_the_bulk_lane() -> None:
     assert only_echoes.lane == "bulk"
     (person,) = echoes.sorted_fetches([fetch(["8"])])
     assert person.lane == "live"
+
+
+def test_a_poll_that_finds_many_changes_sends_them_in_the_bulk_lane() -> None:
+    def change(n: int) -> Envelope:
+        return Envelope(
+            kind="change",
+            tenant="t",
+            system="qbo",
+            entity="customer",
+            external_id=str(n),
+        )
+
+    few = [change(n) for n in range(POLL_BULK_AT - 1)]
+    assert [c.lane for c in catching_up(few)] == ["live"] * len(few)
+    many = [change(n) for n in range(POLL_BULK_AT)]
+    caught_up = catching_up(many)
+    assert {c.lane for c in caught_up} == {"bulk"}
+    assert caught_up[0].routing_key.startswith("bulk.change.qbo.customer")
+    assert [c.event_id for c in caught_up] == [c.event_id for c in many]

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from common.bus import Bus
+from common.bus.topology import tenant_bulk_writes
 from common.connections import Connections
 from common.matchkeys import match_keys
 from common.messages import Envelope, WriteCommand, WriteOutcome
-from tests.gateways.crm.conftest import Sandbox, StartGateway, Tap, envelope
+from tests.gateways.crm.conftest import TENANT, Sandbox, StartGateway, Tap, envelope
 from tests.support import holds, wait_for
 
 pytestmark = pytest.mark.sandbox
@@ -679,3 +680,58 @@ async def test_a_contacts_company_is_found_by_its_name_however_spaced(
     assert body["data"][0]["Account_Name"]["id"] == globex
     _status, body = await zoho.api("GET", "/Accounts/actions/count")
     assert body["count"] == 1
+
+
+async def test_many_contacts_companies_cost_one_search_and_one_insert(
+    zoho: Sandbox,
+    connected: Connections,
+    start_gateway: StartGateway,
+    tap: Tap,
+    bus: Bus,
+) -> None:
+    _status, body = await zoho.api(
+        "POST", "/Accounts", json={"data": [{"Account_Name": "Old Co"}]}
+    )
+    old = body["data"][0]["details"]["id"]
+    await start_gateway(background=True)  # it consumes the tenants' bulk queues
+    await zoho.admin("POST", "/_sandbox/stats/reset")
+    companies = ["Old Co", "New Co", "new  co", "Third Ltd"] * 5  # 20 contacts
+    commands = [
+        write(
+            "contact",
+            {
+                "last_name": f"Person {n}",
+                "email": f"p{n}@co.io",
+                "company_name": company,
+                "billing_address": ADDRESS,
+            },
+            f"k{n}",
+            match_key=f"p{n}@co.io",
+        ).model_copy(update={"lane": "bulk"})
+        for n, company in enumerate(companies)
+    ]
+    # A backfill's writes wait in the tenant's own queue for the gateway.
+    await bus.declare_queue(tenant_bulk_writes("crm", TENANT))
+    await bus.publish_many(commands)
+    await wait_for(lambda: holds(len(outcomes(tap)) == 20), 30)
+    assert all(o.ok and o.created for _m, o in outcomes(tap).values())
+    searches, inserts = await zoho.calls(*SEARCH), await zoho.calls(*INSERT)
+    reads = await zoho.calls("GET", "/crm/v8/{module}/{record_id}")
+    # One account per company however spelled: the old one, two made now.
+    (new,) = await account_named(zoho, "New Co")
+    (third,) = await account_named(zoho, "Third Ltd")
+    assert (await account(zoho, new["id"]))["Billing_City"] == "Springfield"
+    expected = {"old co": old, "new co": new["id"], "third ltd": third["id"]}
+    for n, company in enumerate(companies):
+        message, _outcome = outcomes(tap)[f"k{n}"]
+        _status, found = await zoho.api("GET", f"/Contacts/{message.external_id}")
+        wanted = expected[" ".join(company.split()).casefold()]
+        assert found["data"][0]["Account_Name"]["id"] == wanted
+    # The accounts: one search and one insert for all twenty contacts; the
+    # contacts: one re-check and one insert.
+    assert (searches, inserts) == (2, 2)
+    # The search brought the found account's address: no account read to
+    # learn whether a contact joining it fills in an address.
+    assert reads == 0
+    (old_now,) = await account_named(zoho, "Old Co")
+    assert (await account(zoho, old_now["id"]))["Billing_City"] == "Springfield"

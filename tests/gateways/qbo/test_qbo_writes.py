@@ -475,7 +475,7 @@ async def test_a_name_only_a_vendor_holds_is_renamed_after_the_batch_refuses_it(
     assert stats["by_path"].get("POST /v3/company/{realmId}/customer", 0) == 1
 
 
-async def test_a_much_shared_name_in_a_batch_is_asked_once_more_by_its_numbers(
+async def test_a_much_shared_name_in_a_batch_is_asked_further_in_one_more_query(
     running: Running, qbo_sandbox: Sandbox
 ) -> None:
     for name in ["Max Moe"] + [f"Max Moe ({n})" for n in range(2, 8)]:
@@ -498,8 +498,9 @@ async def test_a_much_shared_name_in_a_batch_is_asked_once_more_by_its_numbers(
         "Max Moe (9)",
     ]
     stats = await qbo_sandbox.stats()
-    # The four variants asked were all taken, so the numbers in use were
-    # asked (LIKE): three queries, one batch call, no refusal.
+    # The four variants asked first were all taken, so the batch asked the
+    # next fourteen (one more IN query, not a LIKE per name): three queries
+    # with the emails' re-check, one batch call, no refusal.
     assert stats["by_path"].get("POST /v3/company/{realmId}/query", 0) == 3
     assert stats["by_path"].get("POST /v3/company/{realmId}/customer", 0) == 0
     assert batch_calls(stats) == 1
