@@ -126,6 +126,50 @@ class SlidingWindow:
         return max(self._admitted[-self.limit] + self.seconds - now, 0.0)
 
 
+class LiveFirstSemaphore:
+    """Calls at once, with live callers served before bulk ones: a bulk
+    backlog (a batch spilled into 30 single calls) must not make a person's
+    write wait for a place behind it, as a first-come semaphore would."""
+
+    def __init__(self, places: int) -> None:
+        self._free = places
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._others: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, *, urgent: bool = False) -> None:
+        if self._free > 0 and not self._urgent and not self._others:
+            self._free -= 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        line = self._urgent if urgent else self._others
+        line.append(future)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future in line:
+                line.remove(future)
+            elif future.done() and not future.cancelled():
+                self.release()  # handed a place as it was cancelled
+            raise
+
+    def release(self) -> None:
+        for line in (self._urgent, self._others):
+            while line:
+                future = line.popleft()
+                if not future.done():
+                    future.set_result(None)  # the place passes on
+                    return
+        self._free += 1
+
+    @contextlib.asynccontextmanager
+    async def place(self, *, urgent: bool) -> AsyncIterator[None]:
+        await self.acquire(urgent=urgent)
+        try:
+            yield
+        finally:
+            self.release()
+
+
 def per_minute(limit: float) -> SlidingWindow:
     return SlidingWindow(limit, 60 + MARGIN_SECONDS, reserve=limit * LIVE_SHARE)
 
@@ -133,7 +177,7 @@ def per_minute(limit: float) -> SlidingWindow:
 class _TenantLimits:
     def __init__(self, spec: LimitSpec) -> None:
         self.rate = per_minute(spec.per_minute)
-        self.concurrency = asyncio.Semaphore(spec.concurrent)
+        self.concurrency = LiveFirstSemaphore(spec.concurrent)
         self.batch = (
             per_minute(spec.batch_per_minute) if spec.batch_per_minute else None
         )
@@ -203,7 +247,7 @@ class RateLimits:
         async with contextlib.AsyncExitStack() as stack:
             if heavy and limits.heavy is not None:
                 await stack.enter_async_context(limits.heavy)
-            await stack.enter_async_context(limits.concurrency)
+            await stack.enter_async_context(limits.concurrency.place(urgent=urgent))
             self._in_flight += 1
             self.in_flight_peak = max(self.in_flight_peak, self._in_flight)
             try:

@@ -11,6 +11,7 @@ import pytest
 from common.gateway.limits import (
     MARGIN_SECONDS,
     LimitSpec,
+    LiveFirstSemaphore,
     RateLimits,
     SlidingWindow,
     per_minute,
@@ -136,3 +137,41 @@ def test_the_live_share_of_the_apis_windows() -> None:
     assert per_minute(40)._bulk_room == 36  # QBO's batch calls a minute
     assert per_minute(500)._bulk_room == 450
     assert per_minute(5)._bulk_room == 5  # too small to keep a place back
+
+
+async def test_a_live_caller_takes_a_free_place_before_waiting_bulk_ones() -> (
+    None
+):
+    places = LiveFirstSemaphore(2)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def call(name: str, urgent: bool) -> None:
+        async with places.place(urgent=urgent):
+            order.append(name)
+            await release.wait()
+
+    holders = [asyncio.ensure_future(call(f"bulk{n}", False)) for n in range(2)]
+    await asyncio.sleep(0)
+    waiting = [asyncio.ensure_future(call(f"bulk{n}", False)) for n in range(2, 6)]
+    await asyncio.sleep(0)
+    live = asyncio.ensure_future(call("live", True))
+    await asyncio.sleep(0.01)
+    assert order == ["bulk0", "bulk1"]  # full: everyone else waits
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*holders, *waiting, live), 1)
+    # The live caller came last and went first once a place was free.
+    assert order[2] == "live"
+    assert order[3:] == ["bulk2", "bulk3", "bulk4", "bulk5"]
+
+
+async def test_a_cancelled_waiter_does_not_keep_a_place() -> None:
+    places = LiveFirstSemaphore(1)
+    await places.acquire()
+    waiter = asyncio.ensure_future(places.acquire())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    places.release()
+    await asyncio.wait_for(places.acquire(), 0.5)  # the place is free again
