@@ -139,9 +139,7 @@ def test_the_live_share_of_the_apis_windows() -> None:
     assert per_minute(5)._bulk_room == 5  # too small to keep a place back
 
 
-async def test_a_live_caller_takes_a_free_place_before_waiting_bulk_ones() -> (
-    None
-):
+async def test_a_live_caller_takes_a_free_place_before_waiting_bulk_ones() -> None:
     places = LiveFirstSemaphore(2)
     order: list[str] = []
     release = asyncio.Event()
