@@ -30,12 +30,15 @@ async function callApi(method, url, body) {
   return answer;
 }
 
-function show(selector, text, failed) {
+// state: "busy" (asked, no answer yet), "ok" or "error": a page or a test
+// waiting for ".ok" never mistakes the "working…" note for the answer.
+function show(selector, text, state) {
   const target = selector ? document.querySelector(selector) : null;
   if (!target) return;
   target.textContent = text;
-  target.classList.toggle("error", Boolean(failed));
-  target.classList.toggle("ok", !failed);
+  target.classList.toggle("busy", state === "busy");
+  target.classList.toggle("error", state === "error");
+  target.classList.toggle("ok", state === "ok");
 }
 
 async function refreshLive() {
@@ -67,13 +70,13 @@ async function act(element, method, url, body) {
   if (element.dataset.confirm && !window.confirm(element.dataset.confirm)) return;
   element.setAttribute("aria-busy", "true");
   if ("disabled" in element) element.disabled = true;
-  show(element.dataset.result, "working…", false);
+  show(element.dataset.result, "working…", "busy");
   try {
     const answer = await callApi(method, url, body);
-    show(element.dataset.result, answer.message || "done", false);
+    show(element.dataset.result, answer.message || "done", "ok");
     if (element.dataset.reload !== undefined) await refreshLive();
   } catch (error) {
-    show(element.dataset.result, error.message, true);
+    show(element.dataset.result, error.message, "error");
   } finally {
     element.removeAttribute("aria-busy");
     if ("disabled" in element) element.disabled = false;
