@@ -23,8 +23,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from common.gateway.recent import Recent
-from services.qbo_gateway.client import MAX_RESULTS, QboClient, quote
-from services.qbo_gateway.write_bodies import base_name, number_of, numbered_query
+from services.qbo_gateway.catalog import QboEntity
+from services.qbo_gateway.client import QboClient
+from services.qbo_gateway.write_bodies import (
+    base_name,
+    keys_query,
+    number_of,
+    numbered_query,
+)
 
 NUMBERS_SECONDS = 300.0  # how long the numbers a shared name carries are kept
 NUMBERS_KEPT = 10_000  # shared names remembered at most
@@ -63,7 +69,7 @@ class FreeNames:
         return numbers
 
     async def choose(
-        self, tenant: str, api: str, bodies: Mapping[str, dict[str, Any]]
+        self, tenant: str, entity: QboEntity, bodies: Mapping[str, dict[str, Any]]
     ) -> dict[str, dict[str, Any]]:
         """Each body (by its batch id) with the lowest number its name has
         free, as far as the batch's IN queries (and, for a name whose every
@@ -78,9 +84,10 @@ class FreeNames:
             key = name_key(base)
             wanted.setdefault(key, []).append(bid)
             bases.setdefault(key, base)
+        api = entity.api
         short = dict(wanted)  # names not yet shown to have enough free numbers
         for extra in PROBE_EXTRA:
-            short = await self._probe(tenant, api, bases, short, extra)
+            short = await self._probe(tenant, entity, bases, short, extra)
             if not short:
                 break
         for key in short:  # a name shared by many: ask which numbers are used
@@ -98,7 +105,7 @@ class FreeNames:
     async def _probe(
         self,
         tenant: str,
-        api: str,
+        entity: QboEntity,
         bases: Mapping[str, str],
         short: Mapping[str, list[str]],
         extra: int,
@@ -107,6 +114,7 @@ class FreeNames:
         it and ``extra`` more (the plain name included while not known
         taken), all names in one IN query; note the taken ones. The names
         still short of free variants come back."""
+        api = entity.api
         asking: dict[str, dict[str, int]] = {}  # name key → variant → number
         for key, bids in short.items():
             taken = self.numbers_of(tenant, api, bases[key])
@@ -114,7 +122,7 @@ class FreeNames:
             numbers = list(itertools.islice(free, len(bids) + extra))
             asking[key] = {name_key(variant(bases[key], n)): n for n in numbers}
         found = await self._taken_variants(
-            tenant, api, [v for names in asking.values() for v in names]
+            tenant, entity, [v for names in asking.values() for v in names]
         )
         still: dict[str, list[str]] = {}
         for key, bids in short.items():
@@ -125,20 +133,16 @@ class FreeNames:
         return still
 
     async def _taken_variants(
-        self, tenant: str, api: str, names: Iterable[str]
+        self, tenant: str, entity: QboEntity, names: Iterable[str]
     ) -> set[str]:
-        """The given names (casefolded) that a row of ``api``, active or
+        """The given names (casefolded) that a row of ``entity``, active or
         not, holds: one query per ``PROBE_VALUES`` names."""
         ordered = sorted(set(names))
         held: set[str] = set()
         for start in range(0, len(ordered), PROBE_VALUES):
             chunk = ordered[start : start + PROBE_VALUES]
-            values = ", ".join(quote(name) for name in chunk)
             rows = await self.client.query_rows(
-                tenant,
-                api,
-                f"SELECT * FROM {api} WHERE DisplayName IN ({values}) "
-                f"AND Active IN (true, false) MAXRESULTS {MAX_RESULTS}",
+                tenant, entity.api, keys_query(entity, "DisplayName", chunk)
             )
             held.update(name_key(str(row.get("DisplayName") or "")) for row in rows)
         return held

@@ -585,7 +585,8 @@ class QboWrites:
         a shared name is numbered inside the batch, not by a refused
         operation and a single call."""
         bodies: dict[str, dict[str, Any]] = {}
-        api = batch[0].entity.api  # a batch holds one entity
+        entity = batch[0].entity  # a batch holds one entity
+        api = entity.api
         for bid, (_, operation) in operations.items():
             body = operation.get(api)
             creates = operation.get("operation") == "create"
@@ -593,7 +594,7 @@ class QboWrites:
                 bodies[bid] = body
         if not bodies:
             return
-        for bid, body in (await self.names.choose(tenant, api, bodies)).items():
+        for bid, body in (await self.names.choose(tenant, entity, bodies)).items():
             index, operation = operations[bid]
             operations[bid] = (index, {**operation, api: body})
 
