@@ -195,12 +195,12 @@ class Stack:
         dead letters in the store, logs that show trouble."""
         await stop_all([self.children[name] for name in SERVICE_PORTS])
         logs = troubled_logs(self.logs)
-        self.keep_logs = bool(logs)
+        self.keep_logs = bool(logs) or os.environ.get("BENCH_KEEP_LOGS") == "1"
         return {
             "dead_letters": await dead_letters(self.store),
             "warnings_by_log": warnings_by_log(self.logs),
             "troubled_logs": logs,
-            "logs_kept_in": str(self.logs) if logs else None,
+            "logs_kept_in": str(self.logs) if self.keep_logs else None,
         }
 
     async def close(self) -> None:

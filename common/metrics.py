@@ -26,6 +26,17 @@ class Metrics:
             ["queue"],
             registry=self.registry,
         )
+        self.queued_seconds = Histogram(
+            "sync_queued_seconds",
+            "Time a message waited in the broker before its delivery",
+            ["queue"],
+            registry=self.registry,
+        )
+        self.loop_stalls = Counter(
+            "sync_event_loop_stalled_seconds",
+            "Seconds the event loop was late by more than a tenth of a second",
+            registry=self.registry,
+        )
         self.published = Counter(
             "sync_published_total",
             "Messages published with a broker confirm",

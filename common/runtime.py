@@ -24,6 +24,7 @@ from common.bus import DEAD_LETTER_INDEXES, Bus, Consumer, DeadLetters, QueueSpe
 from common.bus.consumer import Handler
 from common.inbox import Inbox, expire_inbox, inbox_indexes
 from common.logging import configure_logging
+from common.loop_watch import watch_loop
 from common.metrics import Metrics
 from common.settings import Settings
 from common.store import Store, open_store
@@ -123,6 +124,7 @@ class ServiceRunner:
             await consumer.start()
         if not store.ttl_indexes_are_cheap:
             context.background.append(lambda: _sweep_inbox(store))
+        context.background.append(lambda: watch_loop(metrics))
         for job in context.background:
             self._tasks.append(asyncio.create_task(job()))
         self._http_runner = web.AppRunner(http, access_log=None)

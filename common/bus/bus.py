@@ -10,6 +10,7 @@ route, a consumer) must not treat the message as sent.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,7 @@ from common.bus.topology import (
     QueueSpec,
     tenant_bulk_writes,
 )
+from common.message_timing import PUBLISHED_AT_HEADER
 from common.messages import Envelope
 from common.settings import Settings
 
@@ -164,7 +166,7 @@ class Bus:
             body,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             content_type="application/json",
-            headers=headers or {},
+            headers={**(headers or {}), PUBLISHED_AT_HEADER: time.time()},
             message_id=message_id,
         )
         loop = asyncio.get_running_loop()

@@ -33,6 +33,12 @@ from common.bus.topology import QueueSpec, pick_delay
 from common.errors import PermanentError, RetriableError, classify
 from common.inbox import Claim, Inbox, new_owner
 from common.lanes import CURRENT_LANE
+from common.message_timing import (
+    CURRENT_TIMING,
+    SLOW_LIVE_SECONDS,
+    MessageTiming,
+    published_at,
+)
 from common.messages import Envelope
 from common.metrics import Metrics
 from common.payloads import typed_payload
@@ -157,6 +163,10 @@ class Consumer:
             return "dead_lettered"
         event_id = str(envelope.event_id)
         CURRENT_LANE.set(envelope.lane)
+        timing = MessageTiming(published_at(message.headers))
+        CURRENT_TIMING.set(timing)
+        if self.metrics and timing.queued is not None:
+            self.metrics.queued_seconds.labels(self.spec.name).observe(timing.queued)
         # Every log line of this message, the handler's own included, carries
         # these (each delivery runs in its own task, so its own context).
         structlog.contextvars.bind_contextvars(
@@ -167,12 +177,19 @@ class Consumer:
             routing_key=envelope.routing_key,
         )
         async with self._handling.hold(event_id):
-            return await self._claimed_run(message, envelope, event_id)
+            outcome = await self._claimed_run(message, envelope, event_id)
+        if envelope.lane == "live" and timing.total() > SLOW_LIVE_SECONDS:
+            log.warning("message_slow", outcome=outcome, **timing.fields())
+        return outcome
 
     async def _claimed_run(
         self, message: AbstractIncomingMessage, envelope: Envelope, event_id: str
     ) -> str:
+        timing = CURRENT_TIMING.get()
+        started = time.perf_counter()
         claim = await self.inbox.claim(self.spec.name, event_id, self._owner)
+        if timing is not None:
+            timing.claim = time.perf_counter() - started
         if claim is Claim.DONE:
             await message.ack()
             return "duplicate"
@@ -212,6 +229,8 @@ class Consumer:
     async def _handle(
         self, message: AbstractIncomingMessage, envelope: Envelope
     ) -> str:
+        timing = CURRENT_TIMING.get()
+        started = time.perf_counter()
         try:
             # Once, here: the handler's ``payload_as`` returns this instance.
             typed_payload(envelope)
@@ -220,7 +239,13 @@ class Consumer:
             outcome = await self._fail(message, envelope, exc)
             log.info("handler_failed", outcome=outcome, error=repr(exc))
             return outcome
+        finally:
+            if timing is not None:
+                timing.handler = time.perf_counter() - started
+        started = time.perf_counter()
         await self.bus.publish_many(outputs)
+        if timing is not None:
+            timing.publish = time.perf_counter() - started
         if self.metrics:
             for output in outputs:
                 self.metrics.published.labels(output.kind).inc()
