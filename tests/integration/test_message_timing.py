@@ -80,7 +80,8 @@ async def test_a_slow_live_message_is_logged_with_its_stages(
     assert line["log_level"] == "warning"
     assert line["handler_s"] >= 1.1
     assert line["total_s"] >= line["handler_s"]
-    assert line["queued_s"] is not None and line["queued_s"] >= 0
+    assert line["queued_s"] is not None
+    assert line["queued_s"] >= 0
     # the claim, the handler's read and the inbox mark at least
     assert line["store_commands"] >= 3
     assert line["slowest_command"] is not None
@@ -95,7 +96,7 @@ async def test_a_held_event_loop_is_reported() -> None:
     with capture_logs() as logs:
         watcher = asyncio.create_task(watch_loop(metrics))
         await asyncio.sleep(0.15)
-        time.sleep(0.7)  # holds the loop, as a long parse would
+        time.sleep(0.7)  # noqa: ASYNC251 -- holds the loop, as a long parse would
         await asyncio.sleep(0.15)
         watcher.cancel()
     stalls = [line for line in logs if line["event"] == "event_loop_stalled"]
@@ -104,4 +105,5 @@ async def test_a_held_event_loop_is_reported() -> None:
     stalled = metrics.registry.get_sample_value(
         "sync_event_loop_stalled_seconds_total"
     )
-    assert stalled is not None and stalled >= 0.5
+    assert stalled is not None
+    assert stalled >= 0.5
