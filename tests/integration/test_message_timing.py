@@ -67,6 +67,7 @@ async def test_a_slow_live_message_is_logged_with_its_stages(
         with capture_logs() as logs:
             await bus.publish(change("bulk"))
             await bus.publish(change("live"))
+
             async def both_done() -> bool:
                 return len(handler.done) == 2
 
@@ -102,8 +103,6 @@ async def test_a_held_event_loop_is_reported() -> None:
     stalls = [line for line in logs if line["event"] == "event_loop_stalled"]
     assert len(stalls) == 1
     assert stalls[0]["seconds"] >= 0.5
-    stalled = metrics.registry.get_sample_value(
-        "sync_event_loop_stalled_seconds_total"
-    )
+    stalled = metrics.registry.get_sample_value("sync_event_loop_stalled_seconds_total")
     assert stalled is not None
     assert stalled >= 0.5
