@@ -16,7 +16,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-PUBLISHED_AT_HEADER = "x-published-at"  # unix seconds, float
+# Unix milliseconds, an integer: the AMQP client encodes a float header as a
+# 32-bit float, which holds today's time only to within a minute or two.
+PUBLISHED_AT_HEADER = "x-published-at"
 SLOW_LIVE_SECONDS = 1.0
 
 
@@ -70,11 +72,16 @@ CURRENT_TIMING: ContextVar[MessageTiming | None] = ContextVar(
 
 
 def published_at(headers: dict[str, Any] | None) -> float | None:
+    """When the message was published (unix seconds), from its header."""
     value = (headers or {}).get(PUBLISHED_AT_HEADER)
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
+    if not isinstance(value, int):
         return None
+    return value / 1000
+
+
+def published_now() -> int:
+    """The header's value for a message published now."""
+    return time.time_ns() // 1_000_000
 
 
 def note_store_command(name: str, seconds: float) -> None:

@@ -10,7 +10,6 @@ route, a consumer) must not treat the message as sent.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,7 +30,7 @@ from common.bus.topology import (
     QueueSpec,
     tenant_bulk_writes,
 )
-from common.message_timing import PUBLISHED_AT_HEADER
+from common.message_timing import PUBLISHED_AT_HEADER, published_now
 from common.messages import Envelope
 from common.settings import Settings
 
@@ -166,7 +165,7 @@ class Bus:
             body,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             content_type="application/json",
-            headers={**(headers or {}), PUBLISHED_AT_HEADER: time.time()},
+            headers={**(headers or {}), PUBLISHED_AT_HEADER: published_now()},
             message_id=message_id,
         )
         loop = asyncio.get_running_loop()

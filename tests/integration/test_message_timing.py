@@ -81,8 +81,10 @@ async def test_a_slow_live_message_is_logged_with_its_stages(
     assert line["log_level"] == "warning"
     assert line["handler_s"] >= 1.1
     assert line["total_s"] >= line["handler_s"]
+    # Sent and taken on this machine within a moment (a header encoded as a
+    # 32-bit float was a minute off).
     assert line["queued_s"] is not None
-    assert line["queued_s"] >= 0
+    assert 0 <= line["queued_s"] < 0.5
     # the claim, the handler's read and the inbox mark at least
     assert line["store_commands"] >= 3
     assert line["slowest_command"] is not None
