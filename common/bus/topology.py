@@ -93,3 +93,10 @@ def pick_delay(delays: tuple[float, ...], attempt: int, at_least: float = 0) -> 
         if delay >= at_least:
             return delay
     return delays[-1]
+
+
+def write_queue(system: str, tenant: str, lane: str) -> str:
+    """The queue that carries the tenant's writes to ``system`` in ``lane``."""
+    if lane == "bulk":
+        return tenant_bulk_writes(system, tenant).name
+    return f"{GATEWAY_OF_SYSTEM[system]}.writes"

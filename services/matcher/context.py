@@ -15,7 +15,7 @@ from common.messages import Envelope, WriteCommand
 from common.payloads import FetchPayload, FetchSource
 from common.store.times import stored_now
 from services.matcher.model import AuditEntry, Link, Outbox
-from services.matcher.ports import Letters, Repository
+from services.matcher.ports import Backlogs, Letters, NoBacklogs, Repository
 
 OTHER = {"crm": "qbo", "qbo": "crm"}
 DOCUMENTS = ("invoice", "quote")
@@ -65,6 +65,7 @@ class Context:
     letters: Letters
     now: str = field(default_factory=stored_now)
     read_settings: Callable[[], Awaitable[ConnectionSettings]] | None = None
+    backlogs: Backlogs = field(default_factory=NoBacklogs)
 
     @property
     def tenant(self) -> str:

@@ -14,7 +14,7 @@ from services.matcher.changes import on_change
 from services.matcher.commands import on_command
 from services.matcher.context import Context
 from services.matcher.letters import MemoryLetters
-from services.matcher.ports import Letters, Repository
+from services.matcher.ports import Backlogs, Letters, NoBacklogs, Repository
 from services.matcher.settings_cache import SettingsCache
 from services.matcher.written import on_written
 
@@ -40,9 +40,15 @@ def inbound_routing_keys() -> list[str]:
 
 
 class Matcher:
-    def __init__(self, repository: Repository, letters: Letters | None = None) -> None:
+    def __init__(
+        self,
+        repository: Repository,
+        letters: Letters | None = None,
+        backlogs: Backlogs | None = None,
+    ) -> None:
         self.repository = repository
         self.letters = letters or MemoryLetters()
+        self.backlogs = backlogs or NoBacklogs()
         self.settings = SettingsCache(repository)
 
     async def handle(self, envelope: Envelope) -> Sequence[Envelope]:
@@ -60,6 +66,7 @@ class Matcher:
             known_settings=None,
             letters=self.letters,
             read_settings=read_settings,
+            backlogs=self.backlogs,
         )
         out = await handler(context)
         log.debug("matcher_handled", key=envelope.routing_key, emitted=len(out))

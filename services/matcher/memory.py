@@ -124,11 +124,14 @@ class InMemoryRepository:
         del self.links[link.id]
         self.writes += 1
 
-    async def links_in_flight(self, tenant: str) -> list[Link]:
+    async def links_in_flight(self, tenant: str, stored_before: str) -> list[Link]:
         return [
             link
             for link in self.links.values()
-            if link.tenant == tenant and (link.state == "creating" or link.pending)
+            if link.tenant == tenant
+            and (link.state == "creating" or link.pending)
+            and link.outbox is not None
+            and link.outbox.at < stored_before
         ]
 
     async def park(self, parked: Parked) -> None:

@@ -209,9 +209,13 @@ class MongoRepository:
         if result.deleted_count != 1:
             raise StaleWrite(f"link {link.id} changed concurrently")
 
-    async def links_in_flight(self, tenant: str) -> list[Link]:
+    async def links_in_flight(self, tenant: str, stored_before: str) -> list[Link]:
+        # Only the old outboxes: during a backfill thousands of links wait
+        # on the API's quota, and reading them all each minute cost the
+        # store seconds per sweep.
         query = {
             "tenant": tenant,
+            "outbox.at": {"$lt": stored_before},
             "$or": [
                 {"state": "creating"},
                 {"pending.crm.key": {"$exists": True}},

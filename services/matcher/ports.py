@@ -10,11 +10,26 @@ from typing import Any, Protocol
 
 from common.connection_settings import ConnectionSettings
 from common.errors import RetriableError
+from common.messages import Lane
 from services.matcher.model import AuditEntry, Link, MirrorEntry, Parked
 
 
 class StaleWrite(RetriableError):
     """Someone else changed the document since we read it: retry from the top."""
+
+
+class Backlogs(Protocol):
+    async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
+        """Messages ready in the queue that carries the tenant's writes to
+        ``system`` in ``lane`` (0 when there is no such queue)."""
+        ...
+
+
+class NoBacklogs:
+    """No queue in front of the writes (the matcher tested on its own)."""
+
+    async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
+        return 0
 
 
 class Repository(Protocol):
@@ -63,9 +78,10 @@ class Repository(Protocol):
 
     async def delete_link(self, link: Link) -> None: ...
 
-    async def links_in_flight(self, tenant: str) -> list[Link]:
-        """Links with a write not confirmed yet: state ``creating`` or any
-        ``pending`` entry (the sweep re-sends the old ones)."""
+    async def links_in_flight(self, tenant: str, stored_before: str) -> list[Link]:
+        """Links with a write not confirmed yet (state ``creating`` or any
+        ``pending`` entry) whose outbox was stored before ``stored_before``
+        (a stored time): the sweep re-sends those."""
         ...
 
     async def park(self, parked: Parked) -> None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 from common.bus.topology import QUEUES
 from common.lanes import LiveFirst
 from common.runtime import ServiceContext
+from services.matcher.backlogs import BusBacklogs
 from services.matcher.bootstrap import bootstrap
 
 # Bulk work in hand at once: enough to keep well ahead of the APIs' pace
@@ -14,7 +15,7 @@ BULK_PREFETCH = 8
 
 
 async def build(context: ServiceContext) -> None:
-    matcher = await bootstrap(context.store)
+    matcher = await bootstrap(context.store, backlogs=BusBacklogs(context.bus))
     handle = LiveFirst().wrap(matcher.handle)  # one gate for both queues
     for spec in QUEUES["matcher"]:
         bulk = spec.name == "matcher.bulk"

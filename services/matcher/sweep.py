@@ -17,6 +17,13 @@ c. a link still waiting for a write to ``<system>`` ``resend_after`` seconds
    idempotency key, the live match-key re-check and QBO's requestid still
    guard the create). Older than the gateways' inbox memory, nothing is
    re-sent (a stale update must not overwrite later edits): it is logged.
+   While the queue that carries the write still holds writes, it is not
+   re-sent: it waits behind them, it is not lost (a 10,000-record backfill
+   paced by QBO's quota keeps writes queued for minutes; re-sending them
+   each minute put thousands of copies on the bus). While the tenant's bulk
+   queue towards ``<system>`` holds writes, no write is re-sent and the
+   links in flight are not even read (thousands, each minute); a lost
+   write waits until that backfill's queue drains.
 
 The command's ``refetch_after`` and ``resend_after`` (seconds,
 ``CommandPayload``) override the defaults below. The sweep is idempotent:
@@ -31,7 +38,7 @@ from datetime import timedelta
 import structlog
 
 from common.inbox import INBOX_TTL_SECONDS
-from common.messages import Envelope, WriteCommand
+from common.messages import Envelope, Lane, WriteCommand
 from common.payloads import CommandPayload
 from common.store.times import from_stored, to_stored
 from services.matcher.context import Context, replay
@@ -126,23 +133,46 @@ async def _refetch(
 async def _resend(ctx: Context, system: str, after: float) -> list[Envelope]:
     due, too_old = _ago(ctx, after), _ago(ctx, RESEND_LIMIT)
     out: list[Envelope] = []
-    for link in await ctx.repo.links_in_flight(ctx.tenant):
+    backlog: dict[Lane, int] = {
+        "bulk": await ctx.backlogs.waiting(system, ctx.tenant, "bulk")
+    }
+    if backlog["bulk"] > 0:
+        # A backfill's writes are queued behind the API's quota: thousands
+        # of its links are old and in flight, and reading them every minute
+        # cost the store seconds. Whatever was lost is re-sent once the
+        # queue has drained.
+        log.info("sweep_resend_waits_for_backlog", to=system, queued=backlog["bulk"])
+        return out
+    deferred = 0
+    for link in await ctx.repo.links_in_flight(ctx.tenant, due):
         pending = link.pending.get(system)
         if link.state not in ("creating", "linked") or pending is None:
             continue
         if link.outbox is None or link.outbox.at >= due:
             continue
         messages = replay(link.outbox)
-        if not any(_is_write(m, system, pending.key) for m in messages):
+        write = next((m for m in messages if _is_write(m, system, pending.key)), None)
+        if write is None:
             log.warning(
                 "sweep_write_not_in_outbox", link=link.id, key=pending.key, to=system
             )
+            continue
+        if write.lane not in backlog:
+            backlog[write.lane] = await ctx.backlogs.waiting(
+                system, ctx.tenant, write.lane
+            )
+        if backlog[write.lane] > 0:
+            # Its queue still holds writes: this one waits behind them (a
+            # backfill paced by the API's quota), it is not lost.
+            deferred += 1
             continue
         if link.outbox.at and link.outbox.at < too_old:
             log.warning("sweep_write_too_old_to_resend", link=link.id, to=system)
             continue
         log.info("sweep_resend", link=link.id, to=system, state=link.state)
         out += messages
+    if deferred:
+        log.info("sweep_resend_deferred", to=system, writes=deferred, queued=backlog)
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 
@@ -22,6 +23,7 @@ from common.messages import Envelope, WriteCommand
 from common.payloads import ChangePayload
 from common.settings import Settings
 from common.store import Store
+from services.matcher.backlogs import BusBacklogs
 from tests.support import holds, wait_for
 
 pytestmark = pytest.mark.integration
@@ -320,3 +322,22 @@ async def test_a_handlers_log_lines_carry_the_message_context(
     assert work["event_id"] == str(event.event_id)
     assert work["correlation_id"] == str(event.correlation_id)
     assert work["attempt"] == 1
+
+
+async def test_backlogs_count_the_writes_ready_in_a_tenants_queue(bus: Bus) -> None:
+    backlogs = BusBacklogs(bus)
+    # No such queue yet: nothing waits (the sweep may re-send).
+    assert await backlogs.waiting("qbo", "nobody", "bulk") == 0
+    write = Envelope(
+        kind="write",
+        tenant="acme",
+        system="qbo",
+        entity="customer",
+        external_id=None,
+        lane="bulk",
+        payload={},
+    )
+    await bus.publish(write)  # declares the tenant's bulk-write queue
+    await bus.publish(write.model_copy(update={"event_id": uuid.uuid4()}))
+    assert await backlogs.waiting("qbo", "acme", "bulk") == 2
+    assert await backlogs.waiting("qbo", "other", "bulk") == 0

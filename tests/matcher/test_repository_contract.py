@@ -7,7 +7,14 @@ import pytest
 from common.connection_settings import DEFAULT_SETTINGS
 from common.store import Store
 from services.matcher.memory import InMemoryRepository
-from services.matcher.model import AuditEntry, Link, MirrorEntry, Parked, PendingWrite
+from services.matcher.model import (
+    AuditEntry,
+    Link,
+    MirrorEntry,
+    Outbox,
+    Parked,
+    PendingWrite,
+)
 from services.matcher.mongo import MongoRepository
 from services.matcher.ports import Repository, StaleWrite
 
@@ -151,9 +158,18 @@ async def test_parked_listing_and_updates_that_never_resurrect(
 
 async def test_links_in_flight(repo: Repository) -> None:
     pending = {"qbo": PendingWrite(key="k1")}
+    old = Outbox(event="e1", at="2025-01-01T00:00:00.000000Z")
+    new = Outbox(event="e2", at="2025-01-01T00:10:00.000000Z")
     await repo.save_link(Link(id="A", tenant="t", kind="contact", crm_id="c1"))
     await repo.save_link(
-        Link(id="B", tenant="t", kind="contact", crm_id="c2", state="creating")
+        Link(
+            id="B",
+            tenant="t",
+            kind="contact",
+            crm_id="c2",
+            state="creating",
+            outbox=old,
+        )
     )
     await repo.save_link(
         Link(
@@ -163,12 +179,37 @@ async def test_links_in_flight(repo: Repository) -> None:
             crm_id="c3",
             qbo_id="q3",
             pending=pending,
+            outbox=old,
         )
     )
     await repo.save_link(
-        Link(id="D", tenant="u", kind="contact", crm_id="c4", state="creating")
+        Link(
+            id="E",
+            tenant="t",
+            kind="contact",
+            crm_id="c5",
+            state="creating",
+            outbox=new,
+        )
     )
-    assert sorted(link.id for link in await repo.links_in_flight("t")) == ["B", "C"]
+    await repo.save_link(
+        Link(
+            id="D",
+            tenant="u",
+            kind="contact",
+            crm_id="c4",
+            state="creating",
+            outbox=old,
+        )
+    )
+    before = "2025-01-01T00:05:00.000000Z"
+    assert sorted(link.id for link in await repo.links_in_flight("t", before)) == [
+        "B",
+        "C",
+    ]
+    later = "2025-01-01T00:20:00.000000Z"
+    in_flight = await repo.links_in_flight("t", later)
+    assert sorted(link.id for link in in_flight) == ["B", "C", "E"]
 
 
 async def test_settings_default_when_absent(repo: Repository) -> None:

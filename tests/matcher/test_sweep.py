@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from common.errors import PermanentError, classify
-from common.messages import Envelope
+from common.messages import Envelope, Lane
 from tests.matcher.harness import TENANT, Harness, contact, writes
 from tests.matcher.test_rules_products_documents import (
     invoice,
@@ -45,6 +45,52 @@ async def test_sweep_resends_a_write_that_never_reached_the_gateway(
     assert link is not None
     assert link.complete
     assert not link.pending
+
+
+class QueuedWrites:
+    """The broker's answer, as the sweep asks it: writes ready per lane."""
+
+    def __init__(self) -> None:
+        self.ready: dict[str, int] = {}
+        self.asked: list[tuple[str, str, str]] = []
+
+    async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
+        self.asked.append((system, tenant, lane))
+        return self.ready.get(lane, 0)
+
+
+async def test_sweep_holds_a_write_back_while_its_queue_holds_writes(
+    any_harness: Harness,
+) -> None:
+    h = any_harness
+    queues = QueuedWrites()
+    h.matcher.backlogs = queues
+    await linked_contact(h)
+    await linked_product(h, "p1", "i1")
+    out = await h.send(h.change("crm", "invoice", "inv1", invoice("c1", "p1")))
+    [waiting] = writes(out)
+    # 500 writes ahead of it in its lane's queue: paced by the quota, not lost.
+    queues.ready[waiting.lane] = 500
+    assert writes(await h.send(h.sweep("qbo", resend_after=0))) == []
+    assert ("qbo", TENANT, waiting.lane) in queues.asked
+    queues.ready[waiting.lane] = 0  # the queue drained and it is still unconfirmed
+    assert writes(await h.send(h.sweep("qbo", resend_after=0))) == [waiting]
+
+
+async def test_while_a_backfill_is_queued_the_sweep_re_sends_nothing(
+    any_harness: Harness,
+) -> None:
+    h = any_harness
+    queues = QueuedWrites()
+    h.matcher.backlogs = queues
+    await linked_contact(h)
+    await linked_product(h, "p1", "i1")
+    out = await h.send(h.change("crm", "invoice", "inv1", invoice("c1", "p1")))
+    [waiting] = writes(out)
+    queues.ready["bulk"] = 10_000  # another record's backfill towards QBO
+    assert writes(await h.send(h.sweep("qbo", resend_after=0))) == []
+    queues.ready["bulk"] = 0
+    assert writes(await h.send(h.sweep("qbo", resend_after=0))) == [waiting]
 
 
 async def test_sweep_resumes_a_parked_document_nobody_resumed(
