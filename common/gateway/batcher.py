@@ -22,6 +22,7 @@ Flush = Callable[[Key, Sequence[Item]], Awaitable[Sequence[Result | BaseExceptio
 
 @dataclass
 class _Pending(Generic[Item, Result]):
+    max_size: int
     items: list[Item] = field(default_factory=list)
     futures: list[asyncio.Future[Result]] = field(default_factory=list)
     timer: asyncio.TimerHandle | None = None
@@ -38,14 +39,24 @@ class Batcher(Generic[Key, Item, Result]):
         self._running: set[asyncio.Task[None]] = set()
         self.calls = 0
 
-    async def submit(self, key: Key, item: Item, linger: float | None = None) -> Result:
-        """``linger`` (else the batcher's) counts from a batch's first item."""
+    async def submit(
+        self,
+        key: Key,
+        item: Item,
+        linger: float | None = None,
+        max_size: int | None = None,
+    ) -> Result:
+        """``linger`` and ``max_size`` (else the batcher's) are the first
+        item's: a batch goes when it holds ``max_size`` or its first item has
+        waited ``linger`` seconds."""
         loop = asyncio.get_running_loop()
-        pending = self._pending.setdefault(key, _Pending())
+        pending = self._pending.setdefault(
+            key, _Pending(max_size=max_size or self.max_size)
+        )
         future: asyncio.Future[Result] = loop.create_future()
         pending.items.append(item)
         pending.futures.append(future)
-        if len(pending.items) >= self.max_size:
+        if len(pending.items) >= pending.max_size:
             self._send(key)
         elif pending.timer is None:
             wait = self.linger if linger is None else linger

@@ -33,14 +33,14 @@ from common.runtime import ServiceContext
 from common.settings import Settings
 from common.store import Store
 from services.qbo_gateway import oauth
-from services.qbo_gateway.client import QboClient
+from services.qbo_gateway.client import BATCH_LIMIT, QboClient
 from services.qbo_gateway.connect import QboConnect
 from services.qbo_gateway.create_claims import CreateClaims
 from services.qbo_gateway.errors import classify
 from services.qbo_gateway.lookups import QboLookups
 from services.qbo_gateway.reads import QboReads, ReadSettings
 from services.qbo_gateway.webhooks import QboWebhook
-from services.qbo_gateway.writes import QboWrites
+from services.qbo_gateway.writes import BULK_FLUSH_CALLS, QboWrites
 
 log = structlog.get_logger(__name__)
 
@@ -172,14 +172,18 @@ def register(context: ServiceContext, gateway: QboGateway) -> None:
         queues["qbo_gateway.backfill"], parking(park, reads.backfill), prefetch=1
     )
     # The bulk lane: re-fetches in one queue, each tenant's writes in its
-    # own (enough in flight for two full batches of 30).
+    # own (enough in flight for two full flushes: BULK_FLUSH_CALLS batches of 30).
     context.consume(
         queues["qbo_gateway.bulk"],
         parking(park, by_kind("qbo-gateway", {"fetch": reads.fetch})),
         prefetch=8,
     )
     TenantBulkQueues(
-        context, "qbo", gateway.connections, parking(park, writes), prefetch=64
+        context,
+        "qbo",
+        gateway.connections,
+        parking(park, writes),
+        prefetch=2 * BATCH_LIMIT * BULK_FLUSH_CALLS,
     ).register()
     serve_answers(
         context,

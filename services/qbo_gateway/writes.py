@@ -69,6 +69,11 @@ MAX_STALE_RETRIES = 3
 MAX_NAME_ATTEMPTS = 5
 # Calls a bulk spill leaves free for the queries of the batches behind it.
 SPILL_HEADROOM = 10
+# A bulk flush holds this many batch calls' worth of writes: its queries
+# (the emails' re-check, the names, the SyncTokens) are asked once for all
+# of them, so at 10,000 creates they take a third of the single calls they
+# took with a flush per batch call, and those calls carry creates instead.
+BULK_FLUSH_CALLS = 3
 REQUEST_ID_NAMESPACE = uuid.UUID("8c5e3a1e-6d0b-4d55-9a4e-8f0e2f3b7a10")
 
 
@@ -109,11 +114,13 @@ class QboWrites:
         if entity is None:
             raise PermanentError(f"qbo-gateway does not write {envelope.entity!r}")
         command = WriteCommand.model_validate(envelope.payload)
+        bulk = envelope.lane == "bulk"
         try:
             written = await self.batcher.submit(
                 (envelope.tenant, entity.bus, envelope.lane),
                 Pending(envelope, command, entity),
                 linger_for(envelope.lane, self.batcher.linger),
+                max_size=BATCH_LIMIT * (BULK_FLUSH_CALLS if bulk else 1),
             )
         except NeedsReauthorization as exc:
             await self.parked.park(envelope, exc.reason)
@@ -177,25 +184,31 @@ class QboWrites:
         operations: dict[str, tuple[int, dict[str, Any]]],
         single: bool,
     ) -> list[tuple[dict[str, tuple[int, dict[str, Any]]], bool]]:
-        """How the operations go: one batch call, or one single call each.
-        Bulk work spills into single calls when the minute's batch calls are
-        spent and the 500 calls a minute still have room for all of them
-        (and a few queries more): QBO's bound counts both budgets, and
-        waiting for the batch window would leave the other one idle."""
+        """How the operations go: batch calls of up to ``BATCH_LIMIT``, or
+        one single call each. Bulk work the minute's free batch calls cannot
+        take now spills into single calls, as many as the 500 calls a minute
+        still have room for (less a few for the queries of the flushes
+        behind): QBO's bound counts both budgets, and waiting for the batch
+        window would leave the other one idle."""
         if not operations:
             return []
         if single:
             return [(operations, True)]
+        items = list(operations.items())
+        spilled: list[tuple[str, tuple[int, dict[str, Any]]]] = []
         if lane == "bulk":
             batch_places, call_places = self.client.caller.limits.bulk_places(tenant)
-            if (
-                batch_places is not None
-                and batch_places <= 0
-                and call_places >= len(operations) + SPILL_HEADROOM
-            ):
-                log.debug("qbo_bulk_spills_to_single_calls", count=len(operations))
-                return [({bid: op}, True) for bid, op in operations.items()]
-        return [(operations, False)]
+            if batch_places is not None:
+                waiting = len(items) - max(batch_places, 0) * BATCH_LIMIT
+                spill = min(waiting, call_places - SPILL_HEADROOM)
+                if spill > 0:
+                    items, spilled = items[:-spill], items[-spill:]
+                    log.debug("qbo_bulk_spills_to_single_calls", count=spill)
+        groups = [
+            (dict(items[start : start + BATCH_LIMIT]), False)
+            for start in range(0, len(items), BATCH_LIMIT)
+        ]
+        return groups + [({bid: op}, True) for bid, op in spilled]
 
     async def _send_group(
         self,
@@ -314,7 +327,7 @@ class QboWrites:
             tenant,
             entity.api,
             f"SELECT * FROM {entity.api} WHERE Id IN ({ids}){entity.active_clause()} "
-            f"MAXRESULTS {BATCH_LIMIT}",
+            f"MAXRESULTS {len(missing)}",
         )
         tokens = {str(row["Id"]): int(row["SyncToken"]) for row in rows}
         updated = list(batch)

@@ -39,3 +39,18 @@ def test_bulk_lingers_longer_than_live() -> None:
     assert linger_for("live", 0.25) == 0.25
     assert linger_for("bulk", 0.25) == BULK_LINGER_SECONDS
     assert linger_for("bulk", 5.0) == 5.0  # never shorter than the live one
+
+
+async def test_a_batch_holds_the_size_its_first_item_asked_for() -> None:
+    calls: list[list[int]] = []
+
+    async def flush(key: str, items: Sequence[int]) -> list[int]:
+        calls.append(list(items))
+        return list(items)
+
+    batcher: Batcher[str, int, int] = Batcher(flush, max_size=2, linger=5.0)
+    big = [asyncio.create_task(batcher.submit("bulk", i, 5.0, 4)) for i in range(4)]
+    assert await asyncio.wait_for(asyncio.gather(*big), 1.0) == [0, 1, 2, 3]
+    small = [asyncio.create_task(batcher.submit("live", i)) for i in range(2)]
+    assert await asyncio.wait_for(asyncio.gather(*small), 1.0) == [0, 1]
+    assert calls == [[0, 1, 2, 3], [0, 1]]
