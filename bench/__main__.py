@@ -74,7 +74,7 @@ async def run(
         figures.update(await components(quick, parts))
     if "pipeline" in parts:
         figures["pipeline"] = await pipeline(
-            PipelineOptions(n=pipeline_n, phases=phases)
+            PipelineOptions.sized(pipeline_n, phases)
         )
     return figures
 

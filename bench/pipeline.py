@@ -81,6 +81,16 @@ class PipelineOptions:
     def phase_timeout(self) -> float:
         return self.n / 2 + 300
 
+    @classmethod
+    def sized(cls, n: int, phases: tuple[str, ...] = ()) -> PipelineOptions:
+        """A 1,000-record backfill lasts under a minute: 25 samples 1.5 s
+        apart. A 10,000-record one lasts about ten: 60 samples 5 s apart, so
+        the samples span five minutes and the once-a-minute work (polls,
+        sweeps) falls among them instead of around them."""
+        if n < 5000:
+            return cls(n=n, phases=phases)
+        return cls(n=n, phases=phases, latency_samples=60, sample_every=5.0)
+
 
 # -- the limits' bounds --------------------------------------------------------------
 def qbo_create_bound() -> dict[str, Any]:
