@@ -213,14 +213,21 @@ class MongoRepository:
         # Only the old outboxes: during a backfill thousands of links wait
         # on the API's quota, and reading them all each minute cost the
         # store seconds per sweep.
+        # An explicit $and: the embedded server answers {tenant, "outbox.at":
+        # {$lt}, $or} with every tenant's links (tests/matcher/
+        # test_repository_contract.py::test_links_in_flight).
         query = {
-            "tenant": tenant,
-            "outbox.at": {"$lt": stored_before},
-            "$or": [
-                {"state": "creating"},
-                {"pending.crm.key": {"$exists": True}},
-                {"pending.qbo.key": {"$exists": True}},
-            ],
+            "$and": [
+                {"tenant": tenant},
+                {"outbox.at": {"$lt": stored_before}},
+                {
+                    "$or": [
+                        {"state": "creating"},
+                        {"pending.crm.key": {"$exists": True}},
+                        {"pending.qbo.key": {"$exists": True}},
+                    ]
+                },
+            ]
         }
         return [_link(doc) async for doc in self.links.find(query)]
 

@@ -202,6 +202,19 @@ async def test_links_in_flight(repo: Repository) -> None:
             outbox=old,
         )
     )
+    # Another tenant's create in flight, as a backfill leaves thousands (the
+    # embedded server once answered this query shape with every tenant's).
+    await repo.save_link(
+        Link(
+            id="F",
+            tenant="u",
+            kind="contact",
+            crm_id="c6",
+            state="creating",
+            pending={"qbo": PendingWrite(key="k6")},
+            outbox=old,
+        )
+    )
     before = "2025-01-01T00:05:00.000000Z"
     assert sorted(link.id for link in await repo.links_in_flight("t", before)) == [
         "B",
