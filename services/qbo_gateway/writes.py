@@ -188,8 +188,9 @@ class QboWrites:
         one single call each. Bulk work the minute's free batch calls cannot
         take now spills into single calls, as many as the 500 calls a minute
         still have room for (less a few for the queries of the flushes
-        behind): QBO's bound counts both budgets, and waiting for the batch
-        window would leave the other one idle."""
+        behind) while the rest fill whole batch calls: QBO's bound counts
+        both budgets, and waiting for the batch window would leave the
+        other one idle."""
         if not operations:
             return []
         if single:
@@ -200,7 +201,7 @@ class QboWrites:
             batch_places, call_places = self.client.caller.limits.bulk_places(tenant)
             if batch_places is not None:
                 waiting = len(items) - max(batch_places, 0) * BATCH_LIMIT
-                spill = min(waiting, call_places - SPILL_HEADROOM)
+                spill = _spill(waiting, call_places - SPILL_HEADROOM)
                 if spill > 0:
                     items, spilled = items[:-spill], items[-spill:]
                     log.debug("qbo_bulk_spills_to_single_calls", count=spill)
@@ -676,6 +677,19 @@ class QboWrites:
             )
             self._income_accounts[tenant] = chosen
         return self._income_accounts[tenant]
+
+
+def _spill(waiting: int, room: int) -> int:
+    """How many of the ``waiting`` operations (those no batch place takes
+    now) go as single calls, with ``room`` single calls free: all when they
+    fit, else as many as leave the rest in full batch calls (a batch place
+    spent on a part-filled call is lost, unused call room is not)."""
+    if waiting <= 0 or room <= 0:
+        return 0
+    if waiting <= room:
+        return waiting
+    kept = -(-(waiting - room) // BATCH_LIMIT) * BATCH_LIMIT
+    return max(waiting - kept, 0)
 
 
 def _copies_of_one_write(batch: Sequence[Pending]) -> dict[int, int]:

@@ -47,14 +47,24 @@ async def test_a_flush_the_batch_places_can_take_goes_in_full_batch_calls() -> N
 async def test_what_the_batch_places_cannot_take_spills_as_far_as_calls_have_room() -> (
     None
 ):
-    # One batch place; 60 calls a minute keep 6 for live work: 54 for bulk,
-    # of which the spill leaves SPILL_HEADROOM for the next flushes' queries.
-    limits = RateLimits(LimitSpec(per_minute=60, concurrent=10, batch_per_minute=1))
+    # One batch place; 100 calls a minute keep 10 for live work: 90 for
+    # bulk, of which the spill leaves SPILL_HEADROOM for the next flushes'
+    # queries: 80, room for all 60 the batch place cannot take.
+    limits = RateLimits(LimitSpec(per_minute=100, concurrent=10, batch_per_minute=1))
     groups = writes_with(limits)._groups(TENANT, "bulk", operations(90), False)
-    spilled = 54 - SPILL_HEADROOM
-    assert shape(groups) == ([30, 90 - 30 - spilled], spilled)
+    assert shape(groups) == ([30], 60)
     sent = [bid for group, _ in groups for bid in group]
     assert sorted(sent) == sorted(operations(90))  # each operation once
+
+
+async def test_a_spill_short_of_room_leaves_whole_batch_calls() -> None:
+    # 60 calls a minute: 54 for bulk, 44 after the headroom; the 60
+    # operations past the batch place do not fit, so 30 go one by one and
+    # 30 wait in one full batch call (not 44 and a batch call of 16).
+    limits = RateLimits(LimitSpec(per_minute=60, concurrent=10, batch_per_minute=1))
+    assert 54 - SPILL_HEADROOM == 44
+    groups = writes_with(limits)._groups(TENANT, "bulk", operations(90), False)
+    assert shape(groups) == ([30, 30], 30)
 
 
 async def test_no_room_in_the_call_window_means_batch_calls_that_wait() -> None:
