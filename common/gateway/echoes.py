@@ -85,15 +85,19 @@ class BulkEchoes:
                 out.append(message.model_copy(update={"payload": kept}))
         return out
 
+    def remember_bulk(self, written: Envelope, cause: Envelope) -> None:
+        """Note the record ``written`` reports, if ``cause`` (the write
+        command) was bulk work and the write was applied."""
+        if cause.lane == "bulk" and written.external_id and _applied(written):
+            self.wrote(written.tenant, written.entity, written.external_id)
+
     def remembering(self, handler: Handler) -> Handler:
         """``handler`` (a gateway's writes) noting what it wrote in bulk."""
 
         async def handle(envelope: Envelope) -> Sequence[Envelope]:
             out = await handler(envelope)
-            if envelope.lane == "bulk":
-                for written in out:
-                    if written.external_id and _applied(written):
-                        self.wrote(written.tenant, written.entity, written.external_id)
+            for written in out:
+                self.remember_bulk(written, envelope)
             return out
 
         return handle

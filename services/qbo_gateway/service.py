@@ -141,6 +141,7 @@ def make_gateway(
             parked,
             linger=settings.write_linger_seconds,
             claims=CreateClaims(store.db),
+            echoes=echoes,
         ),
         webhook=QboWebhook(connections, bus, echoes, cursors),
         connect=QboConnect(settings, store, connections, parked, bus, session),

@@ -34,6 +34,7 @@ from common.connections import Connections
 from common.errors import PermanentError, RetriableError
 from common.gateway.batcher import Batcher
 from common.gateway.calls import ApiNotFound, ApiPermanentError
+from common.gateway.echoes import BulkEchoes
 from common.gateway.parking import ParkedWork
 from common.gateway.tokens import NeedsReauthorization
 from common.lanes import CURRENT_LANE, linger_for
@@ -98,8 +99,14 @@ class QboWrites:
         *,
         linger: float = 0.2,
         claims: CreateClaims,
+        echoes: BulkEchoes | None = None,
     ) -> None:
         self.client = client
+        # Noted as each request's answer comes, not when the flush returns:
+        # a flush's single calls are done long before its batch calls that
+        # wait for the batch window, and QBO's notices of them would find
+        # nothing remembered and bring the backfill's echoes in the live lane.
+        self.echoes = echoes
         self.connections = connections
         self.parked = parked
         self.claims = claims
@@ -245,6 +252,8 @@ class QboWrites:
         )
         for (index, _), result in zip(operations.values(), settled, strict=True):
             results[index] = result
+            if self.echoes is not None and isinstance(result, Envelope):
+                self.echoes.remember_bulk(result, batch[index].envelope)
 
     async def _claim_creates(
         self,
