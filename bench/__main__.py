@@ -73,9 +73,7 @@ async def run(
     if set(parts) & set(COMPONENTS):
         figures.update(await components(quick, parts))
     if "pipeline" in parts:
-        figures["pipeline"] = await pipeline(
-            PipelineOptions.sized(pipeline_n, phases)
-        )
+        figures["pipeline"] = await pipeline(PipelineOptions.sized(pipeline_n, phases))
     return figures
 
 
