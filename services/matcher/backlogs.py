@@ -1,7 +1,9 @@
 """How many writes wait in the queue in front of a gateway, asked of the
-broker (a passive declare: nothing is created by asking). The sweep re-sends
-a write unconfirmed for minutes only when its queue is empty: a write queued
-behind others is waiting for the API's quota, not lost."""
+broker (a passive declare: nothing is created by asking), and how many
+messages wait in the matcher's own queues. The sweep re-sends a write
+unconfirmed for minutes only when its queue is empty and no confirmation
+waits: a write queued behind others is waiting for the API's quota, and one
+whose confirmation is queued at the matcher was done, neither is lost."""
 
 from __future__ import annotations
 
@@ -15,6 +17,12 @@ class BusBacklogs:
         self.bus = bus
 
     async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
-        name = self.bus.names.queue(write_queue(system, tenant, lane))
+        return await self._ready(write_queue(system, tenant, lane))
+
+    async def inbound(self, lane: Lane) -> int:
+        return await self._ready("matcher.bulk" if lane == "bulk" else "matcher.events")
+
+    async def _ready(self, queue: str) -> int:
+        name = self.bus.names.queue(queue)
         counts = (await self.bus.queue_counts([name]))[name]
         return 0 if counts is None else counts[0]

@@ -24,11 +24,19 @@ class Backlogs(Protocol):
         ``system`` in ``lane`` (0 when there is no such queue)."""
         ...
 
+    async def inbound(self, lane: Lane) -> int:
+        """Messages ready in the matcher's own queue of ``lane``, where the
+        gateways' confirmations (``written.*``) arrive."""
+        ...
+
 
 class NoBacklogs:
     """No queue in front of the writes (the matcher tested on its own)."""
 
     async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
+        return 0
+
+    async def inbound(self, lane: Lane) -> int:
         return 0
 
 

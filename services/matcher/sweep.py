@@ -18,10 +18,12 @@ c. a link still waiting for a write to ``<system>`` ``resend_after`` seconds
    guard the create). Older than the gateways' inbox memory, nothing is
    re-sent (a stale update must not overwrite later edits): it is logged.
    While the queue that carries the write still holds writes, it is not
-   re-sent: it waits behind them, it is not lost (a 10,000-record backfill
-   paced by QBO's quota keeps writes queued for minutes; re-sending them
-   each minute put thousands of copies on the bus). While the tenant's bulk
-   queue towards ``<system>`` holds writes, no write is re-sent and the
+   re-sent, nor while the matcher's queue of its lane holds messages (its
+   confirmation may wait there): it waits behind them, it is not lost (a
+   10,000-record backfill paced by QBO's quota keeps writes queued for
+   minutes; re-sending them each minute put thousands of copies on the
+   bus). While the tenant's bulk queue towards ``<system>`` (or the
+   matcher's bulk queue) holds messages, no write is re-sent and the
    links in flight are not even read (thousands, each minute); a lost
    write waits until that backfill's queue drains.
 
@@ -135,12 +137,13 @@ async def _resend(ctx: Context, system: str, after: float) -> list[Envelope]:
     out: list[Envelope] = []
     backlog: dict[Lane, int] = {
         "bulk": await ctx.backlogs.waiting(system, ctx.tenant, "bulk")
+        + await ctx.backlogs.inbound("bulk")
     }
     if backlog["bulk"] > 0:
-        # A backfill's writes are queued behind the API's quota: thousands
-        # of its links are old and in flight, and reading them every minute
-        # cost the store seconds. Whatever was lost is re-sent once the
-        # queue has drained.
+        # A backfill's writes are queued behind the API's quota, or their
+        # confirmations behind the matcher's bulk work: thousands of its
+        # links are old and in flight, and reading them every minute cost
+        # the store seconds. Whatever was lost is re-sent once both drained.
         log.info("sweep_resend_waits_for_backlog", to=system, queued=backlog["bulk"])
         return out
     deferred = 0
@@ -160,7 +163,7 @@ async def _resend(ctx: Context, system: str, after: float) -> list[Envelope]:
         if write.lane not in backlog:
             backlog[write.lane] = await ctx.backlogs.waiting(
                 system, ctx.tenant, write.lane
-            )
+            ) + await ctx.backlogs.inbound(write.lane)
         if backlog[write.lane] > 0:
             # Its queue still holds writes: this one waits behind them (a
             # backfill paced by the API's quota), it is not lost.

@@ -52,11 +52,15 @@ class QueuedWrites:
 
     def __init__(self) -> None:
         self.ready: dict[str, int] = {}
+        self.confirmations: dict[str, int] = {}
         self.asked: list[tuple[str, str, str]] = []
 
     async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
         self.asked.append((system, tenant, lane))
         return self.ready.get(lane, 0)
+
+    async def inbound(self, lane: Lane) -> int:
+        return self.confirmations.get(lane, 0)
 
 
 async def test_sweep_holds_a_write_back_while_its_queue_holds_writes(
@@ -90,6 +94,11 @@ async def test_while_a_backfill_is_queued_the_sweep_re_sends_nothing(
     queues.ready["bulk"] = 10_000  # another record's backfill towards QBO
     assert writes(await h.send(h.sweep("qbo", resend_after=0))) == []
     queues.ready["bulk"] = 0
+    # The backfill's writes are done, their confirmations queued at the
+    # matcher behind its bulk work: still nothing is re-sent.
+    queues.confirmations["bulk"] = 20_000
+    assert writes(await h.send(h.sweep("qbo", resend_after=0))) == []
+    queues.confirmations["bulk"] = 0
     assert writes(await h.send(h.sweep("qbo", resend_after=0))) == [waiting]
 
 
