@@ -173,7 +173,9 @@ def register(context: ServiceContext, gateway: QboGateway) -> None:
         queues["qbo_gateway.backfill"], parking(park, reads.backfill), prefetch=1
     )
     # The bulk lane: re-fetches in one queue, each tenant's writes in its
-    # own (enough in flight for two full flushes: BULK_FLUSH_CALLS batches of 30).
+    # own, enough in hand for four full flushes (BULK_FLUSH_CALLS batches of
+    # 30 each): while two wait for the minute's batch calls, the next ones
+    # form and spill into the single calls' budget instead of idling it.
     context.consume(
         queues["qbo_gateway.bulk"],
         parking(park, by_kind("qbo-gateway", {"fetch": reads.fetch})),
@@ -184,7 +186,7 @@ def register(context: ServiceContext, gateway: QboGateway) -> None:
         "qbo",
         gateway.connections,
         parking(park, writes),
-        prefetch=2 * BATCH_LIMIT * BULK_FLUSH_CALLS,
+        prefetch=4 * BATCH_LIMIT * BULK_FLUSH_CALLS,
     ).register()
     serve_answers(
         context,
