@@ -102,7 +102,7 @@ class QboWrites:
         echoes: BulkEchoes | None = None,
     ) -> None:
         self.client = client
-        # Noted as each request's answer comes, not when the flush returns:
+        # Noted as each write's answer is settled, not when the flush returns:
         # a flush's single calls are done long before its batch calls that
         # wait for the batch window, and QBO's notices of them would find
         # nothing remembered and bring the backfill's echoes in the live lane.
@@ -245,15 +245,28 @@ class QboWrites:
         # name, a fresh SyncToken), and the batch's others need not wait.
         settled = await asyncio.gather(
             *(
-                self._settle(tenant, batch[index], answers.get(bid), context, sent=op)
+                self._settle_noted(tenant, batch[index], answers.get(bid), context, op)
                 for bid, (index, op) in operations.items()
             ),
             return_exceptions=True,  # a call failing fails its item only
         )
         for (index, _), result in zip(operations.values(), settled, strict=True):
             results[index] = result
-            if self.echoes is not None and isinstance(result, Envelope):
-                self.echoes.remember_bulk(result, batch[index].envelope)
+
+    async def _settle_noted(
+        self,
+        tenant: str,
+        pending: Pending,
+        answer: dict[str, Any] | None,
+        context: WriteContext,
+        sent: dict[str, Any],
+    ) -> Envelope | BaseException:
+        """One answer settled, and the record remembered at once as the
+        backfill's (its siblings may still be renamed one by one)."""
+        written = await self._settle(tenant, pending, answer, context, sent=sent)
+        if self.echoes is not None and isinstance(written, Envelope):
+            self.echoes.remember_bulk(written, pending.envelope)
+        return written
 
     async def _claim_creates(
         self,
