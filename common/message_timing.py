@@ -2,8 +2,8 @@
 
 Each delivery keeps a ``MessageTiming``: how long the message sat in the
 broker (from the ``x-published-at`` header the bus stamps), claiming it in
-the inbox, the handler (and, of that, the store's round trips, which the
-store's command listener adds here), publishing what it caused. A live
+the inbox, the handler, publishing what it caused, and the store's round
+trips over all of it (the store's command listener adds each here). A live
 message slower than ``SLOW_LIVE_SECONDS`` from its publish to its ack is
 logged as ``message_slow`` with that breakdown: a person's edit that took
 seconds says whether it waited in a queue, on the store or in the handler.

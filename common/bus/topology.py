@@ -100,3 +100,9 @@ def write_queue(system: str, tenant: str, lane: str) -> str:
     if lane == "bulk":
         return tenant_bulk_writes(system, tenant).name
     return f"{GATEWAY_OF_SYSTEM[system]}.writes"
+
+
+def matcher_queue(lane: str) -> str:
+    """The matcher's queue of ``lane`` (where the gateways' ``written.*``
+    of that lane arrive)."""
+    return "matcher.bulk" if lane == "bulk" else "matcher.events"

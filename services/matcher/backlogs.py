@@ -8,7 +8,7 @@ whose confirmation is queued at the matcher was done, neither is lost."""
 from __future__ import annotations
 
 from common.bus import Bus
-from common.bus.topology import write_queue
+from common.bus.topology import matcher_queue, write_queue
 from common.messages import Lane
 
 
@@ -17,12 +17,9 @@ class BusBacklogs:
         self.bus = bus
 
     async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
-        return await self._ready(write_queue(system, tenant, lane))
-
-    async def inbound(self, lane: Lane) -> int:
-        return await self._ready("matcher.bulk" if lane == "bulk" else "matcher.events")
-
-    async def _ready(self, queue: str) -> int:
-        name = self.bus.names.queue(queue)
-        counts = (await self.bus.queue_counts([name]))[name]
-        return 0 if counts is None else counts[0]
+        names = [
+            self.bus.names.queue(write_queue(system, tenant, lane)),
+            self.bus.names.queue(matcher_queue(lane)),
+        ]
+        counts = await self.bus.queue_counts(names)
+        return sum(ready for ready, _ in filter(None, counts.values()))

@@ -21,12 +21,9 @@ class StaleWrite(RetriableError):
 class Backlogs(Protocol):
     async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
         """Messages ready in the queue that carries the tenant's writes to
-        ``system`` in ``lane`` (0 when there is no such queue)."""
-        ...
-
-    async def inbound(self, lane: Lane) -> int:
-        """Messages ready in the matcher's own queue of ``lane``, where the
-        gateways' confirmations (``written.*``) arrive."""
+        ``system`` in ``lane``, plus those in the matcher's own queue of
+        ``lane``, where the writes' confirmations (``written.*``) arrive
+        (a queue not declared counts 0)."""
         ...
 
 
@@ -34,9 +31,6 @@ class NoBacklogs:
     """No queue in front of the writes (the matcher tested on its own)."""
 
     async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
-        return 0
-
-    async def inbound(self, lane: Lane) -> int:
         return 0
 
 

@@ -137,7 +137,6 @@ async def _resend(ctx: Context, system: str, after: float) -> list[Envelope]:
     out: list[Envelope] = []
     backlog: dict[Lane, int] = {
         "bulk": await ctx.backlogs.waiting(system, ctx.tenant, "bulk")
-        + await ctx.backlogs.inbound("bulk")
     }
     if backlog["bulk"] > 0:
         # A backfill's writes are queued behind the API's quota, or their
@@ -151,7 +150,7 @@ async def _resend(ctx: Context, system: str, after: float) -> list[Envelope]:
         pending = link.pending.get(system)
         if link.state not in ("creating", "linked") or pending is None:
             continue
-        if link.outbox is None or link.outbox.at >= due:
+        if link.outbox is None:  # links_in_flight gives only old outboxes
             continue
         messages = replay(link.outbox)
         write = next((m for m in messages if _is_write(m, system, pending.key)), None)
@@ -163,7 +162,7 @@ async def _resend(ctx: Context, system: str, after: float) -> list[Envelope]:
         if write.lane not in backlog:
             backlog[write.lane] = await ctx.backlogs.waiting(
                 system, ctx.tenant, write.lane
-            ) + await ctx.backlogs.inbound(write.lane)
+            )
         if backlog[write.lane] > 0:
             # Its queue still holds writes: this one waits behind them (a
             # backfill paced by the API's quota), it is not lost.

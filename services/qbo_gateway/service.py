@@ -160,7 +160,7 @@ def register(context: ServiceContext, gateway: QboGateway) -> None:
     park = gateway.parked
     reads = gateway.reads
     queues = {spec.name: spec for spec in QUEUES[SERVICE]}
-    writes = gateway.echoes.remembering(gateway.writes.handle)
+    writes = gateway.writes.handle  # notes its bulk writes itself (echoes)
     context.consume(queues["qbo_gateway.writes"], parking(park, writes), prefetch=64)
     context.consume(
         queues["qbo_gateway.tasks"],

@@ -57,10 +57,7 @@ class QueuedWrites:
 
     async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
         self.asked.append((system, tenant, lane))
-        return self.ready.get(lane, 0)
-
-    async def inbound(self, lane: Lane) -> int:
-        return self.confirmations.get(lane, 0)
+        return self.ready.get(lane, 0) + self.confirmations.get(lane, 0)
 
 
 async def test_sweep_holds_a_write_back_while_its_queue_holds_writes(
