@@ -60,16 +60,23 @@ class QueuedWrites:
         return self.ready.get(lane, 0) + self.confirmations.get(lane, 0)
 
 
-async def test_sweep_holds_a_write_back_while_its_queue_holds_writes(
-    any_harness: Harness,
-) -> None:
-    h = any_harness
+async def invoice_write_in_flight(h: Harness) -> tuple[QueuedWrites, Envelope]:
+    """An invoice's write to QBO sent and unconfirmed, the queues counted
+    by ``QueuedWrites``."""
     queues = QueuedWrites()
     h.matcher.backlogs = queues
     await linked_contact(h)
     await linked_product(h, "p1", "i1")
     out = await h.send(h.change("crm", "invoice", "inv1", invoice("c1", "p1")))
     [waiting] = writes(out)
+    return queues, waiting
+
+
+async def test_sweep_holds_a_write_back_while_its_queue_holds_writes(
+    any_harness: Harness,
+) -> None:
+    h = any_harness
+    queues, waiting = await invoice_write_in_flight(h)
     # 500 writes ahead of it in its lane's queue: paced by the quota, not lost.
     queues.ready[waiting.lane] = 500
     assert writes(await h.send(h.sweep("qbo", resend_after=0))) == []
@@ -82,12 +89,7 @@ async def test_while_a_backfill_is_queued_the_sweep_re_sends_nothing(
     any_harness: Harness,
 ) -> None:
     h = any_harness
-    queues = QueuedWrites()
-    h.matcher.backlogs = queues
-    await linked_contact(h)
-    await linked_product(h, "p1", "i1")
-    out = await h.send(h.change("crm", "invoice", "inv1", invoice("c1", "p1")))
-    [waiting] = writes(out)
+    queues, waiting = await invoice_write_in_flight(h)
     queues.ready["bulk"] = 10_000  # another record's backfill towards QBO
     assert writes(await h.send(h.sweep("qbo", resend_after=0))) == []
     queues.ready["bulk"] = 0
