@@ -88,6 +88,7 @@ class StaleTokenVersion(Exception):
 
 class Connections:
     def __init__(self, store: Store, cipher: TokenCipher) -> None:
+        self._store = store
         self._collection = store.db[CONNECTIONS]
         self._cipher = cipher
 
@@ -144,7 +145,7 @@ class Connections:
 
     async def tenants(self) -> list[str]:
         """Every connected tenant's name (nothing decrypted)."""
-        return [str(doc["_id"]) async for doc in self._collection.find({}, {"_id": 1})]
+        return await connected_tenants(self._store)
 
     async def all(self) -> list[Connection]:
         return [self._decode(document) async for document in self._collection.find({})]
@@ -237,3 +238,9 @@ def settings_from(tenant: str, stored: Any) -> ConnectionSettings:
         raise PermanentError(
             f"the settings of connection {tenant!r} are invalid: {problems}"
         ) from exc
+
+
+async def connected_tenants(store: Store) -> list[str]:
+    """Every connected tenant's name, for a service that holds no key to
+    decrypt a connection (the matcher's per-tenant queues)."""
+    return [str(doc["_id"]) async for doc in store.db[CONNECTIONS].find({}, {"_id": 1})]

@@ -42,13 +42,23 @@ class LiveFirst:
     """In one process, bulk messages start only while no live message is in
     hand (or after ``BULK_YIELD_SECONDS``): the process's CPU and its store
     round trips go to a person's change first, not to the backfill's eight
-    messages already in flight beside it."""
+    messages already in flight beside it.
 
-    def __init__(self, bulk_yield: float = BULK_YIELD_SECONDS) -> None:
+    ``bulk_at_once`` bounds the bulk messages in hand across all of the
+    process's bulk queues (one per tenant): however many tenants backfill,
+    a person's change queues behind that many at the store, no more. The
+    slots are granted first come first served, and each tenant's queue
+    brings its next message only when one of its own is done, so tenants
+    take turns."""
+
+    def __init__(
+        self, bulk_yield: float = BULK_YIELD_SECONDS, bulk_at_once: int | None = None
+    ) -> None:
         self.bulk_yield = bulk_yield
         self._live = 0
         self._no_live = asyncio.Event()
         self._no_live.set()
+        self._bulk_slots = asyncio.Semaphore(bulk_at_once) if bulk_at_once else None
 
     def wrap(self, handler: Handler) -> Handler:
         async def handle(envelope: Envelope) -> Sequence[Envelope]:
@@ -61,8 +71,15 @@ class LiveFirst:
                     self._live -= 1
                     if self._live == 0:
                         self._no_live.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._no_live.wait(), self.bulk_yield)
-            return await handler(envelope)
+            if self._bulk_slots is None:
+                await self._yield_to_live()
+                return await handler(envelope)
+            async with self._bulk_slots:
+                await self._yield_to_live()
+                return await handler(envelope)
 
         return handle
+
+    async def _yield_to_live(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._no_live.wait(), self.bulk_yield)

@@ -28,7 +28,7 @@ from common.bus.topology import (
     QUEUES,
     Names,
     QueueSpec,
-    tenant_bulk_writes,
+    tenant_queue,
 )
 from common.message_timing import PUBLISHED_AT_HEADER, published_now
 from common.messages import Envelope
@@ -54,7 +54,7 @@ class Bus:
         self._exchange: AbstractExchange | None = None
         self._default_exchange: AbstractExchange | None = None
         self.reconnects = 0
-        self._tenant_queues: set[tuple[str, str]] = set()
+        self._tenant_queues: set[str] = set()
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(
@@ -101,16 +101,28 @@ class Bus:
             and connection.connected.is_set()
         )
 
-    async def _declare_tenant_queue(self, system: str, tenant: str) -> None:
-        """The tenant's bulk-write queue exists before its first message is
-        published (else the message would be unroutable); once per process."""
-        if (system, tenant) not in self._tenant_queues:
-            await self.declare_queue(tenant_bulk_writes(system, tenant))
-            self._tenant_queues.add((system, tenant))
+    async def _declare_tenant_queue(self, spec: QueueSpec) -> None:
+        """A tenant's bulk queue exists before its first message is published
+        (else the message would be unroutable); declared once per process."""
+        if spec.name not in self._tenant_queues:
+            await self.declare_queue(spec)
+            self._tenant_queues.add(spec.name)
 
     async def declare_service_queues(self, service: str) -> None:
         for spec in QUEUES[service]:
             await self.declare_queue(spec)
+
+    async def retire_queue(self, spec: QueueSpec) -> bool:
+        """Unbind a queue an earlier version declared (``RETIRED_QUEUES``),
+        so nothing new reaches it; True if it exists (what it still holds is
+        for the service to drain), False if it never did."""
+        name = self.names.queue(spec.name)
+        if (await self.queue_counts([name]))[name] is None:
+            return False
+        queue = await self._require_channel().get_queue(name, ensure=True)
+        for pattern in spec.bindings:
+            await queue.unbind(self.names.exchange, routing_key=pattern)
+        return True
 
     async def declare_queue(self, spec: QueueSpec) -> AbstractRobustQueue:
         channel = self._require_channel()
@@ -134,8 +146,10 @@ class Bus:
         return queue
 
     async def publish(self, envelope: Envelope) -> None:
-        if envelope.lane == "bulk" and envelope.kind == "write":
-            await self._declare_tenant_queue(envelope.system, envelope.tenant)
+        if envelope.lane == "bulk":
+            spec = tenant_queue(envelope.kind, envelope.system, envelope.tenant)
+            if spec is not None:
+                await self._declare_tenant_queue(spec)
         await self.publish_raw(
             envelope.to_bytes(),
             routing_key=envelope.routing_key,

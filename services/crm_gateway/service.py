@@ -31,11 +31,11 @@ from common.gateway.leases import Leases
 from common.gateway.limits import LimitSpec, RateLimits
 from common.gateway.parking import PARKED_WORK_INDEXES, ParkedWork
 from common.gateway.refusals import Refusals
-from common.gateway.tenant_queues import TenantBulkQueues
 from common.gateway.tokens import TokenManager
 from common.runtime import ServiceContext
 from common.settings import Settings
 from common.store import Store
+from common.tenant_queues import TenantQueues
 from services.crm_gateway import webhooks
 from services.crm_gateway.channels import Channels
 from services.crm_gateway.client import DEFAULT_TIMEOUT, ZohoClient
@@ -181,10 +181,9 @@ def register(context: ServiceContext, gateway: Gateway) -> None:
         queue("crm_gateway.bulk"),
         parking(park, by_kind("crm-gateway", {"fetch": reads.fetch})),
     )
-    TenantBulkQueues(
+    TenantQueues(
         context,
-        "crm",
-        gateway.connections,
+        gateway.connections.tenants,
         parking(park, by_kind("crm-gateway", {"write": writes})),
         prefetch=2 * 100,
     ).register()

@@ -19,7 +19,7 @@ class BusBacklogs:
     async def waiting(self, system: str, tenant: str, lane: Lane) -> int:
         names = [
             self.bus.names.queue(write_queue(system, tenant, lane)),
-            self.bus.names.queue(matcher_queue(lane)),
+            self.bus.names.queue(matcher_queue(tenant, lane)),
         ]
         counts = await self.bus.queue_counts(names)
         return sum(ready for ready, _ in filter(None, counts.values()))

@@ -27,11 +27,11 @@ from common.gateway.leases import Leases
 from common.gateway.limits import LimitSpec, RateLimits
 from common.gateway.parking import PARKED_WORK_INDEXES, ParkedWork
 from common.gateway.refusals import Refusals
-from common.gateway.tenant_queues import TenantBulkQueues
 from common.gateway.tokens import TokenManager
 from common.runtime import ServiceContext
 from common.settings import Settings
 from common.store import Store
+from common.tenant_queues import TenantQueues
 from services.qbo_gateway import oauth
 from services.qbo_gateway.client import BATCH_LIMIT, QboClient
 from services.qbo_gateway.connect import QboConnect
@@ -181,10 +181,9 @@ def register(context: ServiceContext, gateway: QboGateway) -> None:
         parking(park, by_kind("qbo-gateway", {"fetch": reads.fetch})),
         prefetch=8,
     )
-    TenantBulkQueues(
+    TenantQueues(
         context,
-        "qbo",
-        gateway.connections,
+        gateway.connections.tenants,
         parking(park, writes),
         prefetch=4 * BATCH_LIMIT * BULK_FLUSH_CALLS,
     ).register()

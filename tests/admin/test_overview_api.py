@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from common.bus.dead_letters import Failure
-from common.bus.topology import QUEUES, tenant_bulk_writes
+from common.bus.topology import QUEUES, TENANT_QUEUES, tenant_bulk_writes
 from common.connections import Connection, Connections, SystemCredentials
 from common.crypto import TokenCipher
 from common.entities import COUNTERPART
@@ -426,9 +426,9 @@ async def test_queue_depths_by_passive_declares(
     rows = {row["queue"]: row for row in answer["queues"]}
     expected = {bus.names.queue(s.name) for specs in QUEUES.values() for s in specs}
     expected |= {
-        bus.names.queue(tenant_bulk_writes(system, TENANT).name)
-        for system in ("crm", "qbo")
+        bus.names.queue(queue_of(TENANT).name) for queue_of in TENANT_QUEUES.values()
     }
+    assert bus.names.queue(f"matcher.bulk.{TENANT}") in expected
     assert set(rows) == expected | {bus.names.dead_letters}
     written = rows[bus.names.queue(writes.name)]
     assert (written["declared"], written["ready"], written["consumers"]) == (True, 1, 0)

@@ -17,6 +17,7 @@ from common.bus import (
     QueueSpec,
     UnroutableError,
 )
+from common.bus.topology import RETIRED_QUEUES
 from common.errors import PermanentError, RetriableError
 from common.inbox import Inbox
 from common.messages import Envelope, WriteCommand
@@ -341,3 +342,48 @@ async def test_backlogs_count_the_writes_ready_in_a_tenants_queue(bus: Bus) -> N
     await bus.publish(write.model_copy(update={"event_id": uuid.uuid4()}))
     assert await backlogs.waiting("qbo", "acme", "bulk") == 2
     assert await backlogs.waiting("qbo", "other", "bulk") == 0
+
+
+async def test_a_bulk_change_reaches_its_tenants_matcher_queue_only(
+    bus: Bus,
+) -> None:
+    def change_of(tenant: str) -> Envelope:
+        return Envelope(
+            kind="change",
+            tenant=tenant,
+            system="qbo",
+            entity="customer",
+            external_id="1",
+            lane="bulk",
+        )
+
+    await bus.publish(change_of("acme"))  # declares acme's matcher bulk queue
+    await bus.publish(change_of("other.eu"))
+    await bus.publish(change_of("other.eu"))
+    names = [bus.names.queue(f"matcher.bulk.{t}") for t in ("acme", "other.eu")]
+    counts = await bus.queue_counts(names)
+    assert [counts[name] for name in names] == [(1, 0), (2, 0)]
+
+
+async def test_a_retired_queue_is_unbound_and_keeps_what_it_held(bus: Bus) -> None:
+    (old,) = RETIRED_QUEUES["matcher"]
+    assert not await bus.retire_queue(old)  # never declared: nothing to do
+    await bus.declare_queue(old)  # as an earlier version left it
+    change = Envelope(
+        kind="change",
+        tenant="acme",
+        system="crm",
+        entity="contact",
+        external_id="1",
+        lane="bulk",
+    )
+    await bus.publish(change)
+    name = bus.names.queue(old.name)
+    assert (await bus.queue_counts([name]))[name] == (1, 0)
+    assert await bus.retire_queue(old)
+    await bus.publish(change.model_copy(update={"event_id": uuid.uuid4()}))
+    # The new change went to the tenant's queue alone (the first reached
+    # both: this publisher declared the tenant's queue); the old one is kept.
+    tenants = bus.names.queue("matcher.bulk.acme")
+    counts = await bus.queue_counts([name, tenants])
+    assert (counts[name], counts[tenants]) == ((1, 0), (2, 0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.bus.topology import QUEUES
+from common.bus.topology import QUEUES, tenant_matcher_bulk
 from common.connection_settings import ConflictPolicy, FieldMapping, FieldPair
 from common.entities import ENTITIES
 from common.matchkeys import match_keys
@@ -27,11 +27,16 @@ def test_every_inbound_routing_key_has_a_handler() -> None:
     ]
     assert sorted(keys) == sorted(inbound)
     assert all(key.split(".")[0] in HANDLERS for key in keys)
-    live, bulk = QUEUES["matcher"]
+    (live,) = QUEUES["matcher"]
     assert set(live.bindings) == {f"{kind}.#" for kind in HANDLERS}
     # The bulk lane carries what a backfill causes: changes and outcomes
-    # (operators' commands are always live).
-    assert set(bulk.bindings) == {"bulk.change.#", "bulk.written.#"}
+    # (operators' commands are always live), in a queue per tenant.
+    bulk = tenant_matcher_bulk("acme.eu")
+    assert bulk.name == "matcher.bulk.acme.eu"
+    assert set(bulk.bindings) == {
+        "bulk.change.*.*.acme.eu",
+        "bulk.written.*.*.acme.eu",
+    }
 
 
 def test_three_way_merge_takes_each_sides_changes_and_settles_conflicts() -> None:

@@ -13,10 +13,10 @@ from common.messages import Envelope
 pytestmark = pytest.mark.unit
 
 
-def message(lane: str) -> Envelope:
+def message(lane: str, tenant: str = "t") -> Envelope:
     return Envelope(
         kind="change",
-        tenant="t",
+        tenant=tenant,
         system="crm",
         entity="contact",
         external_id="1",
@@ -74,3 +74,31 @@ async def test_a_failing_live_message_does_not_hold_bulk_back() -> None:
         await handle(message("live"))
     out = await asyncio.wait_for(handle(message("bulk")), 0.5)
     assert len(out) == 1
+
+
+async def test_bulk_in_hand_is_bounded_across_queues_first_come_first_served() -> None:
+    in_hand: list[str] = []
+    most = 0
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def handler(envelope: Envelope) -> Sequence[Envelope]:
+        nonlocal most
+        in_hand.append(envelope.tenant)
+        most = max(most, len(in_hand))
+        order.append(envelope.tenant)
+        await release.wait()
+        in_hand.remove(envelope.tenant)
+        return []
+
+    handle = LiveFirst(bulk_yield=5.0, bulk_at_once=2).wrap(handler)
+    arrivals = ["a", "a", "a", "b", "a"]
+    tasks = []
+    for tenant in arrivals:
+        tasks.append(asyncio.ensure_future(handle(message("bulk", tenant))))
+        await asyncio.sleep(0.01)
+    assert in_hand == ["a", "a"]  # two slots; the rest wait their turn
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), 1)
+    assert most == 2
+    assert order == arrivals  # the waiting tenant was not overtaken

@@ -1,13 +1,13 @@
 """Queue depths: messages ready, waiting to be retried, and consumers, of
-every queue of the topology, each tenant's bulk-write queues and the
-dead-letter archive, by passive declares (nothing is created by asking)."""
+every queue of the topology, each tenant's bulk queues and the dead-letter
+archive, by passive declares (nothing is created by asking)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from common.bus import Bus
-from common.bus.topology import QUEUES, QueueSpec, tenant_bulk_writes
+from common.bus.topology import QUEUES, TENANT_QUEUES, QueueSpec
 
 
 def _queues(tenants: list[str]) -> list[tuple[str, QueueSpec, str | None]]:
@@ -16,8 +16,8 @@ def _queues(tenants: list[str]) -> list[tuple[str, QueueSpec, str | None]]:
         (service, spec, None) for service, specs in QUEUES.items() for spec in specs
     ]
     for tenant in sorted(tenants):
-        for system, service in (("crm", "crm_gateway"), ("qbo", "qbo_gateway")):
-            found.append((service, tenant_bulk_writes(system, tenant), tenant))
+        for service, queue_of in TENANT_QUEUES.items():
+            found.append((service, queue_of(tenant), tenant))
     return found
 
 
