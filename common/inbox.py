@@ -10,6 +10,14 @@ its lease: once the lease has run out (or at once, when the holder was a
 process on this host that no longer exists) the next copy takes the claim
 over with a compare-and-set.
 
+Claims and marks are committed in groups (``common/store/group_commit.py``):
+one asked for while another is on its way to the store waits for it, then
+goes with every other that waited (one ``insert_many``, one
+``update_many``). Alone, one goes at once; under load (a gateway taking or
+finishing a batch of 90 writes, the matcher's bulk handlers together) many
+cost one round trip. Each still returns only once it is stored, so a
+message is run only once claimed and acked only once marked, as before.
+
 Entries expire after a week (TTL index, or ``expire_inbox``): far longer
 than any redelivery or retry schedule, short enough to keep the collection
 small. Lease times are stored as fixed-width strings because the embedded
@@ -26,10 +34,11 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from common.store import Store
 from common.store.client import IndexSpec
+from common.store.group_commit import GroupCommit
 from common.store.times import to_stored
 
 INBOX = "inbox"
@@ -41,6 +50,7 @@ INBOX_INDEXES = [
 # `expire_inbox` run periodically by the runtime.
 INBOX_SWEPT_INDEXES = [IndexSpec(INBOX, (("at", 1),), name="inbox_at_swept")]
 CLAIM_LEASE_SECONDS = 10.0  # a crashed holder's claim is void after this
+DUPLICATE_KEY = 11000
 RUNNING = "running"
 DONE = "done"
 
@@ -85,6 +95,8 @@ class Inbox:
     def __init__(self, store: Store, lease: float = CLAIM_LEASE_SECONDS) -> None:
         self._collection = store.db[INBOX]
         self.lease = lease
+        self._claims = GroupCommit("inbox claim", self._insert_claims)
+        self._marks = GroupCommit("inbox mark", self._mark_all)
 
     @staticmethod
     def _key(queue: str, event_id: str) -> str:
@@ -100,22 +112,37 @@ class Inbox:
     async def claim(self, queue: str, event_id: str, owner: str) -> Claim:
         key = self._key(queue, event_id)
         for _ in range(3):  # a claim released in between: look again
-            try:
-                await self._collection.insert_one(
-                    {
-                        "_id": key,
-                        "at": datetime.now(UTC),
-                        "state": RUNNING,
-                        "owner": owner,
-                        "expires": self._expiry(),
-                    }
-                )
+            claim = {
+                "_id": key,
+                "at": datetime.now(UTC),
+                "state": RUNNING,
+                "owner": owner,
+                "expires": self._expiry(),
+            }
+            if await self._claims.submit(claim):
                 return Claim.TAKEN
-            except DuplicateKeyError:
-                found = await self._collection.find_one({"_id": key})
+            found = await self._collection.find_one({"_id": key})
             if found is not None:
                 return await self._claim_held(found, owner)
         return Claim.BUSY
+
+    async def _insert_claims(self, claims: list[dict[str, Any]]) -> list[bool]:
+        """Insert each claim; False for one whose event is claimed already."""
+        if len(claims) == 1:
+            try:
+                await self._collection.insert_one(claims[0])
+            except DuplicateKeyError:
+                return [False]
+            return [True]
+        try:
+            await self._collection.insert_many(claims, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                raise
+            held = {int(error["index"]) for error in errors}
+            return [n not in held for n in range(len(claims))]
+        return [True] * len(claims)
 
     async def _claim_held(self, found: dict[str, Any], owner: str) -> Claim:
         if _is_done(found):
@@ -155,18 +182,31 @@ class Inbox:
         )
 
     async def mark(self, queue: str, event_id: str) -> None:
-        """Done, whoever held the claim (or with none at all)."""
-        key = self._key(queue, event_id)
-        result = await self._collection.update_one(
-            {"_id": key}, {"$set": {"state": DONE}, "$unset": {"expires": ""}}
-        )
-        if result.matched_count:
-            return
-        # A concurrent mark may have got there first: same outcome.
-        with contextlib.suppress(DuplicateKeyError):
-            await self._collection.insert_one(
-                {"_id": key, "at": datetime.now(UTC), "state": DONE}
-            )
+        """Done, whoever held the claim (or with none at all); returns once
+        stored (with the marks asked for meanwhile: see the module's doc)."""
+        await self._marks.submit(self._key(queue, event_id))
+
+    async def _mark_all(self, keys: list[str]) -> list[None]:
+        distinct = list(dict.fromkeys(keys))
+        done = {"$set": {"state": DONE}, "$unset": {"expires": ""}}
+        if len(distinct) == 1:
+            result = await self._collection.update_one({"_id": distinct[0]}, done)
+        else:
+            query = {"_id": {"$in": distinct}}
+            result = await self._collection.update_many(query, done)
+        if result.matched_count != len(distinct):
+            # Some had no claim (marked without one): those are inserted done.
+            found = self._collection.find({"_id": {"$in": distinct}}, {"_id": 1})
+            present = {document["_id"] async for document in found}
+            for key in distinct:
+                if key in present:
+                    continue
+                # A concurrent mark may have got there first: same outcome.
+                with contextlib.suppress(DuplicateKeyError):
+                    await self._collection.insert_one(
+                        {"_id": key, "at": datetime.now(UTC), "state": DONE}
+                    )
+        return [None] * len(keys)
 
 
 def _is_done(document: dict[str, Any]) -> bool:

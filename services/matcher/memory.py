@@ -129,7 +129,7 @@ class InMemoryRepository:
             link
             for link in self.links.values()
             if link.tenant == tenant
-            and (link.state == "creating" or link.pending)
+            and link.in_flight
             and link.outbox is not None
             and link.outbox.at < stored_before
         ]

@@ -119,6 +119,11 @@ class Link(Model):
         return self.crm_id if system == "crm" else self.qbo_id
 
     @property
+    def in_flight(self) -> bool:
+        """A create or a write of ours not confirmed yet (the sweep's look)."""
+        return self.state == "creating" or bool(self.pending)
+
+    @property
     def complete(self) -> bool:
         return self.crm_id is not None and self.qbo_id is not None
 

@@ -16,9 +16,9 @@ import pytest
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from common.inbox import INBOX, Inbox, expire_inbox, inbox_indexes
+from common.inbox import INBOX, Claim, Inbox, expire_inbox, inbox_indexes
 from common.store import Store
-from common.store.client import IndexSpec
+from common.store.client import EMBEDDED_OPTIONS, EMBEDDED_SERVER, IndexSpec
 from common.store.times import from_stored, stored_now, to_stored
 from tests.support import wait_for
 
@@ -225,6 +225,34 @@ async def test_inbox_marks_once_and_old_entries_expire(store: Store) -> None:
     assert not await inbox.seen("q", "old")
 
 
+async def test_inbox_claims_and_marks_asked_together_go_in_few_round_trips(
+    store: Store,
+) -> None:
+    # A gateway taking a batch of writes claims them all at once, and marks
+    # them all at once when the batch is done.
+    inbox = Inbox(store)
+    owner = "here:1:a"
+    sent = store.commands.sent
+    claims = await asyncio.gather(
+        *(inbox.claim("q", f"e{n}", owner) for n in range(40))
+    )
+    assert claims == [Claim.TAKEN] * 40
+    assert store.commands.sent - sent <= 3  # 40 one at a time before
+    # Copies elsewhere find them held, together with one not claimed yet.
+    copies = await asyncio.gather(
+        *(inbox.claim("q", f"e{n}", "there:2:b") for n in (0, 1, 99))
+    )
+    assert copies == [Claim.BUSY, Claim.BUSY, Claim.TAKEN]
+    sent = store.commands.sent
+    # e40 and e41 were never claimed: marked all the same.
+    await asyncio.gather(*(inbox.mark("q", f"e{n}") for n in range(42)))
+    assert store.commands.sent - sent <= 6  # 42 one at a time before
+    for n in range(42):
+        assert await inbox.seen("q", f"e{n}")
+    # A later copy is a duplicate.
+    assert await inbox.claim("q", "e3", "there:2:b") is Claim.DONE
+
+
 async def test_ttl_index_expires_documents(store: Store) -> None:
     # A TTL index of one second expires a document dated in the past. Real
     # MongoDB's TTL monitor runs every 60 s, so wait up to 90 s there.
@@ -244,3 +272,19 @@ async def test_ttl_index_expires_documents(store: Store) -> None:
 async def test_the_server_kind_is_detected(store: Store) -> None:
     embedded = not os.environ.get("MONGODB_URL")
     assert (store.server == "nx_27017") is embedded
+
+
+async def test_many_concurrent_commands_queue_in_a_small_pool_on_the_embedded_server(
+    store: Store,
+) -> None:
+    # A backfill's hundreds of commands at once: on the embedded server they
+    # wait for one of a few connections instead of opening one each.
+    probes = store.db["probes"]
+    await probes.insert_one({"_id": "p", "n": 0})
+    found = await asyncio.gather(*(probes.find_one({"_id": "p"}) for _ in range(300)))
+    assert all(doc == {"_id": "p", "n": 0} for doc in found)
+    pool = store.client.options.pool_options
+    if store.server == EMBEDDED_SERVER:
+        assert pool.max_pool_size == EMBEDDED_OPTIONS["maxPoolSize"]
+    else:
+        assert pool.max_pool_size == 100  # the driver's default

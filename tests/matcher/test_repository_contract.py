@@ -223,6 +223,11 @@ async def test_links_in_flight(repo: Repository) -> None:
     later = "2025-01-01T00:20:00.000000Z"
     in_flight = await repo.links_in_flight("t", later)
     assert sorted(link.id for link in in_flight) == ["B", "C", "E"]
+    # Confirmed: no longer in flight (the flag follows every save).
+    (confirmed,) = [link for link in in_flight if link.id == "C"]
+    await repo.save_link(confirmed.model_copy(update={"pending": {}}))
+    in_flight = await repo.links_in_flight("t", later)
+    assert sorted(link.id for link in in_flight) == ["B", "E"]
 
 
 async def test_settings_default_when_absent(repo: Repository) -> None:
