@@ -10,13 +10,15 @@ its lease: once the lease has run out (or at once, when the holder was a
 process on this host that no longer exists) the next copy takes the claim
 over with a compare-and-set.
 
-Claims and marks are committed in groups (``common/store/group_commit.py``):
-one asked for while another is on its way to the store waits for it, then
-goes with every other that waited (one ``insert_many``, one
-``update_many``). Alone, one goes at once; under load (a gateway taking or
-finishing a batch of 90 writes, the matcher's bulk handlers together) many
-cost one round trip. Each still returns only once it is stored, so a
-message is run only once claimed and acked only once marked, as before.
+Claims and marks are committed in groups (``common/store/group_commit.py``),
+per queue: one asked for while another of its queue is on its way to the
+store waits for it, then goes with every other that waited (one
+``insert_many``, one ``update_many``, of at most 100). Alone, one goes at
+once; under load (a gateway taking or finishing a batch of 90 writes, the
+matcher's bulk handlers together) many cost one round trip. Each still
+returns only once it is stored, so a message is run only once claimed and
+acked only once marked, as before. A live queue's claims never wait behind
+a bulk queue's batch.
 
 Entries expire after a week (TTL index, or ``expire_inbox``): far longer
 than any redelivery or retry schedule, short enough to keep the collection
@@ -95,8 +97,11 @@ class Inbox:
     def __init__(self, store: Store, lease: float = CLAIM_LEASE_SECONDS) -> None:
         self._collection = store.db[INBOX]
         self.lease = lease
-        self._claims = GroupCommit("inbox claim", self._insert_claims)
-        self._marks = GroupCommit("inbox mark", self._mark_all)
+        # Grouped per queue: a live message's claim never waits behind a
+        # backfill's batch of them (each tenant's bulk writes, the matcher's
+        # bulk lane: queues of their own).
+        self._claims: dict[str, GroupCommit[dict[str, Any], bool]] = {}
+        self._marks: dict[str, GroupCommit[str, None]] = {}
 
     @staticmethod
     def _key(queue: str, event_id: str) -> str:
@@ -119,7 +124,12 @@ class Inbox:
                 "owner": owner,
                 "expires": self._expiry(),
             }
-            if await self._claims.submit(claim):
+            claims = self._claims.get(queue)
+            if claims is None:
+                claims = self._claims[queue] = GroupCommit(
+                    "inbox claim", self._insert_claims
+                )
+            if await claims.submit(claim):
                 return Claim.TAKEN
             found = await self._collection.find_one({"_id": key})
             if found is not None:
@@ -184,7 +194,10 @@ class Inbox:
     async def mark(self, queue: str, event_id: str) -> None:
         """Done, whoever held the claim (or with none at all); returns once
         stored (with the marks asked for meanwhile: see the module's doc)."""
-        await self._marks.submit(self._key(queue, event_id))
+        marks = self._marks.get(queue)
+        if marks is None:
+            marks = self._marks[queue] = GroupCommit("inbox mark", self._mark_all)
+        await marks.submit(self._key(queue, event_id))
 
     async def _mark_all(self, keys: list[str]) -> list[None]:
         distinct = list(dict.fromkeys(keys))

@@ -28,10 +28,17 @@ class GroupCommit(Generic[Item, Result]):
     order; if it raises, every caller of the group gets the error."""
 
     def __init__(
-        self, name: str, run: Callable[[list[Item]], Awaitable[list[Result]]]
+        self,
+        name: str,
+        run: Callable[[list[Item]], Awaitable[list[Result]]],
+        *,
+        at_most: int = 100,
     ) -> None:
         self.name = name
         self._run = run
+        # A group's command is bounded: whoever comes next waits for at most
+        # this many items' work ahead of its own.
+        self.at_most = at_most
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._draining: asyncio.Task[None] | None = None
 
@@ -56,7 +63,8 @@ class GroupCommit(Generic[Item, Result]):
 
     async def _drain(self) -> None:
         while self._waiting:
-            group, self._waiting = self._waiting, []
+            group = self._waiting[: self.at_most]
+            self._waiting = self._waiting[self.at_most :]
             try:
                 results = await self._run([item for item, _ in group])
             except asyncio.CancelledError:
