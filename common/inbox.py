@@ -124,26 +124,25 @@ class Inbox:
                 "owner": owner,
                 "expires": self._expiry(),
             }
-            claims = self._claims.get(queue)
-            if claims is None:
-                claims = self._claims[queue] = GroupCommit(
-                    "inbox claim", self._insert_claims
-                )
-            if await claims.submit(claim):
+            if await self._claims_of(queue).submit(claim):
                 return Claim.TAKEN
             found = await self._collection.find_one({"_id": key})
             if found is not None:
                 return await self._claim_held(found, owner)
         return Claim.BUSY
 
+    def _claims_of(self, queue: str) -> GroupCommit[dict[str, Any], bool]:
+        if queue not in self._claims:
+            self._claims[queue] = GroupCommit("inbox claim", self._insert_claims)
+        return self._claims[queue]
+
+    def _marks_of(self, queue: str) -> GroupCommit[str, None]:
+        if queue not in self._marks:
+            self._marks[queue] = GroupCommit("inbox mark", self._mark_all)
+        return self._marks[queue]
+
     async def _insert_claims(self, claims: list[dict[str, Any]]) -> list[bool]:
         """Insert each claim; False for one whose event is claimed already."""
-        if len(claims) == 1:
-            try:
-                await self._collection.insert_one(claims[0])
-            except DuplicateKeyError:
-                return [False]
-            return [True]
         try:
             await self._collection.insert_many(claims, ordered=False)
         except BulkWriteError as exc:
@@ -194,19 +193,14 @@ class Inbox:
     async def mark(self, queue: str, event_id: str) -> None:
         """Done, whoever held the claim (or with none at all); returns once
         stored (with the marks asked for meanwhile: see the module's doc)."""
-        marks = self._marks.get(queue)
-        if marks is None:
-            marks = self._marks[queue] = GroupCommit("inbox mark", self._mark_all)
-        await marks.submit(self._key(queue, event_id))
+        await self._marks_of(queue).submit(self._key(queue, event_id))
 
     async def _mark_all(self, keys: list[str]) -> list[None]:
         distinct = list(dict.fromkeys(keys))
-        done = {"$set": {"state": DONE}, "$unset": {"expires": ""}}
-        if len(distinct) == 1:
-            result = await self._collection.update_one({"_id": distinct[0]}, done)
-        else:
-            query = {"_id": {"$in": distinct}}
-            result = await self._collection.update_many(query, done)
+        result = await self._collection.update_many(
+            {"_id": {"$in": distinct}},
+            {"$set": {"state": DONE}, "$unset": {"expires": ""}},
+        )
         if result.matched_count != len(distinct):
             # Some had no claim (marked without one): those are inserted done.
             found = self._collection.find({"_id": {"$in": distinct}}, {"_id": 1})

@@ -71,15 +71,9 @@ class LiveFirst:
                     self._live -= 1
                     if self._live == 0:
                         self._no_live.set()
-            if self._bulk_slots is None:
-                await self._yield_to_live()
-                return await handler(envelope)
-            async with self._bulk_slots:
-                await self._yield_to_live()
+            async with self._bulk_slots or contextlib.nullcontext():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._no_live.wait(), self.bulk_yield)
                 return await handler(envelope)
 
         return handle
-
-    async def _yield_to_live(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._no_live.wait(), self.bulk_yield)

@@ -6,7 +6,7 @@ never holds the service's prefetch while another tenant's bulk work waits:
 a gateway's writes are paced by each tenant's own API quota, the matcher's
 work by its CPU and the store, and each queue has its own consumer, which
 the broker serves side by side. A tenant is seen when the service starts
-and then every few seconds (connections are saved by operator commands and
+and then every second (connections are saved by operator commands and
 by tests straight into the store); its queue may already hold messages by
 then, as the first publisher declares it.
 """

@@ -344,22 +344,16 @@ async def test_backlogs_count_the_writes_ready_in_a_tenants_queue(bus: Bus) -> N
     assert await backlogs.waiting("qbo", "other", "bulk") == 0
 
 
+def bulk_change(tenant: str) -> Envelope:
+    return change().model_copy(update={"tenant": tenant, "lane": "bulk"})
+
+
 async def test_a_bulk_change_reaches_its_tenants_matcher_queue_only(
     bus: Bus,
 ) -> None:
-    def change_of(tenant: str) -> Envelope:
-        return Envelope(
-            kind="change",
-            tenant=tenant,
-            system="qbo",
-            entity="customer",
-            external_id="1",
-            lane="bulk",
-        )
-
-    await bus.publish(change_of("acme"))  # declares acme's matcher bulk queue
-    await bus.publish(change_of("other.eu"))
-    await bus.publish(change_of("other.eu"))
+    await bus.publish(bulk_change("acme"))  # declares acme's matcher bulk queue
+    await bus.publish(bulk_change("other.eu"))
+    await bus.publish(bulk_change("other.eu"))
     names = [bus.names.queue(f"matcher.bulk.{t}") for t in ("acme", "other.eu")]
     counts = await bus.queue_counts(names)
     assert [counts[name] for name in names] == [(1, 0), (2, 0)]
@@ -369,19 +363,11 @@ async def test_a_retired_queue_is_unbound_and_keeps_what_it_held(bus: Bus) -> No
     (old,) = RETIRED_QUEUES["matcher"]
     assert not await bus.retire_queue(old)  # never declared: nothing to do
     await bus.declare_queue(old)  # as an earlier version left it
-    change = Envelope(
-        kind="change",
-        tenant="acme",
-        system="crm",
-        entity="contact",
-        external_id="1",
-        lane="bulk",
-    )
-    await bus.publish(change)
+    await bus.publish(bulk_change("acme"))
     name = bus.names.queue(old.name)
     assert (await bus.queue_counts([name]))[name] == (1, 0)
     assert await bus.retire_queue(old)
-    await bus.publish(change.model_copy(update={"event_id": uuid.uuid4()}))
+    await bus.publish(bulk_change("acme"))
     # The new change went to the tenant's queue alone (the first reached
     # both: this publisher declared the tenant's queue); the old one is kept.
     tenants = bus.names.queue("matcher.bulk.acme")
